@@ -1,0 +1,161 @@
+"""The `prevent-bot` command line: chat, concerns, db, doctor, serve."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from bot.app import App, build, load_config
+from bot.config import ConfigError
+from bot.console_mailbox import ConsoleMailbox
+from bot.settings import Settings
+from storage.crypto import DataKeyError
+
+T = TypeVar("T")
+
+cli = typer.Typer(help="Prevent Duty Assistant: safeguarding and Prevent concerns for schools.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+concerns_cli = typer.Typer(help="Look at concerns (every view is audited).", no_args_is_help=True)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+manifest_cli = typer.Typer(help="Print or build the Slack and Teams app manifests.", no_args_is_help=True)
+cli.add_typer(concerns_cli, name="concerns")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(manifest_cli, name="manifest")
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Prints a clear error (no traceback) and exits."""
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def with_app(work: Callable[[App], Awaitable[T]]) -> T:
+    """Builds the app, runs `work` with it, and closes it; configuration errors are printed plainly."""
+
+    async def run() -> T:
+        app = await build(Settings())
+        try:
+            return await work(app)
+        finally:
+            await app.close()
+
+    try:
+        return asyncio.run(run())
+    except (ConfigError, DataKeyError) as exc:
+        fail(str(exc))
+        raise AssertionError("unreachable") from exc
+
+
+@cli.command()
+def chat(
+    email: Annotated[str, typer.Option("--as", help="Your email address (who you are talking as).")],
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line in and out.")] = False,
+) -> None:
+    """Talk to the bot on this computer, as the person with EMAIL."""
+    from handlers.console import chat_on_stdio
+
+    async def work(app: App) -> None:
+        if app.config.school.demo and not jsonl:
+            typer.secho("Demo school: made-up people and numbers. Create prevent.toml for real use.",
+                        fg=typer.colors.YELLOW, err=True)
+        mailbox = ConsoleMailbox(app.db, app.directory)
+        await chat_on_stdio(app.engine, mailbox, email, app.config.school.slug, jsonl)
+
+    with_app(work)
+
+
+@concerns_cli.command("list")
+def concerns_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List concerns: reference, status, urgency, category, year group (no narrative)."""
+    from bot.admin import list_concerns
+
+    rows = with_app(list_concerns)
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        typer.echo(f"{row['reference']:<13} {row['status']:<13} {'URGENT' if row['urgent'] else '':<7}"
+                   f"{row['category']:<20} {row['year_group']:<12} {row['raised_at']}")
+    if not rows:
+        typer.echo("No concerns yet.")
+
+
+@concerns_cli.command("show")
+def concerns_show(reference: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show one concern in full, with its chronology. The view is written to the audit log."""
+    from bot.admin import show_concern
+
+    actor = f"cli:{getpass.getuser()}"
+    shown = with_app(lambda app: show_concern(app, reference, actor))
+    if shown is None:
+        fail(f"No concern with reference {reference}.", 1)
+        return
+    if as_json:
+        typer.echo(json.dumps(shown, indent=2))
+        return
+    for key, value in shown.items():
+        if key == "chronology":
+            typer.echo("chronology:")
+            for line in value:  # type: ignore[attr-defined]
+                typer.echo(f"  {line}")
+        else:
+            typer.echo(f"{key}: {value}")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done on every start)."""
+
+    async def work(app: App) -> None:
+        typer.echo(f"Database is up to date for {app.config.school.name}.")
+
+    with_app(work)
+
+
+@cli.command()
+def doctor() -> None:
+    """Check the configuration, the database and each platform; say exactly what to fix."""
+    from bot.admin import run_doctor
+
+    problems = with_app(run_doctor)
+    if problems:
+        fail("\n".join(f"PROBLEM: {p}" for p in problems), 1)
+
+
+@cli.command()
+def serve() -> None:
+    """Run the server: Slack events, Teams messages, health checks and scheduled jobs."""
+    from bot.server import run_server
+
+    try:
+        settings = Settings()
+        load_config(settings)
+        run_server(settings)
+    except (ConfigError, DataKeyError) as exc:
+        fail(str(exc))
+
+
+def _register_extensions() -> None:
+    """Adds the commands that each area of the bot owns (one module each, so they grow apart)."""
+    from bot import cli_reminders, cli_slack, cli_teams
+
+    cli_slack.register(cli, manifest_cli)
+    cli_teams.register(cli, manifest_cli)
+    cli_reminders.register(cli)
+
+
+_register_extensions()
+
+
+def main() -> None:
+    """Entry point for the console script."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    cli()

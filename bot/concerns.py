@@ -1,0 +1,240 @@
+"""The concern service: submit in one transaction, DSL decisions appended, reporter told."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.directory import SchoolDirectory
+from bot.wording import Words
+from dialogs.alerts import alert_reply
+from dialogs.messages import Reply
+from dialogs.ports import (
+    ConcernDetails,
+    ConcernDraft,
+    ConcernSummary,
+    NotPermitted,
+    Person,
+    Receipt,
+    UnknownConcern,
+)
+from storage import concerns as store
+from storage import outbox, people
+from storage.db import Database, utcnow
+from storage.models import Concern
+
+log = logging.getLogger(__name__)
+DSL_CHANNEL = "dsl"
+
+
+def staff_destination(staff_id: int) -> str:
+    """Returns the outbox destination for one member of staff's direct messages."""
+    return f"staff:{staff_id}"
+
+
+class ConcernService:
+    """Implements the dialogs' ConcernDesk over the database."""
+
+    def __init__(self, db: Database, directory: SchoolDirectory, words: Words,
+                 clock: Callable[[], datetime]) -> None:
+        self.db, self.directory, self.words, self.clock = db, directory, words, clock
+        self.school_id = directory.school_id
+        self.platform = directory.config.school.platform
+
+    # --- taking concerns in --------------------------------------------------------------------
+
+    async def raise_urgent(self, person: Person, draft: ConcernDraft) -> str:
+        """Stores an urgent concern at once and alerts the DSL channel and every DSL member."""
+        async with self.db.transaction() as session:
+            concern = await self._new_concern(session, person, draft)
+            await store.add_event(session, concern, "urgent_alert", person.staff_id)
+            await store.audit(session, self.school_id, person.email, "concern.urgent", concern.reference)
+            summary = await self._summary(session, concern)
+            alert = alert_reply(self.words, summary, "")
+            await self._enqueue(session, DSL_CHANNEL, "dsl_urgent", {"reply": alert.to_json()}, concern)
+            for member in await people.list_staff(session, self.school_id, dsl_only=True):
+                assert member.id is not None
+                await self._enqueue(session, staff_destination(member.id), "dsl_direct",
+                                    {"reply": alert.to_json()}, concern)
+        log.warning("urgent concern %s raised; DSL team alerted", concern.reference)
+        return concern.reference
+
+    async def submit(self, person: Person, draft: ConcernDraft) -> Receipt:
+        """Writes the concern, its first event, audit and the DSL alert in one transaction."""
+        async with self.db.transaction() as session:
+            concern = await store.by_reference(session, self.school_id, draft.reference) if draft.reference else None
+            if concern is None:
+                concern = await self._new_concern(session, person, draft)
+                await store.add_event(session, concern, "created", person.staff_id)
+            else:
+                self._fill(concern, draft)
+                session.add(concern)
+                await store.add_event(session, concern, "details_added", person.staff_id)
+            await store.audit(session, self.school_id, person.email, "concern.submit", concern.reference)
+            summary = await self._summary(session, concern)
+            alert = alert_reply(self.words, summary, self._category_label(concern.category))
+            await self._enqueue(session, DSL_CHANNEL, "dsl_alert", {"reply": alert.to_json()}, concern)
+        log.info("concern %s submitted", concern.reference)
+        return Receipt(concern.reference, concern.urgent)
+
+    async def note_allegation_route(self, person: Person, about_head: bool) -> None:
+        """Audits that someone was shown the allegation route; nothing about it is stored."""
+        async with self.db.transaction() as session:
+            target = "chair_of_governors" if about_head else "headteacher"
+            await store.audit(session, self.school_id, person.email, "allegation.directed", target)
+
+    async def _new_concern(self, session: AsyncSession, person: Person, draft: ConcernDraft) -> Concern:
+        now = utcnow()
+        reference = await store.next_reference(session, self.school_id, self.clock().year)
+        concern = Concern(school_id=self.school_id, reference=reference, reporter_id=person.staff_id,
+                          details_enc="", created_at=now, submitted_at=now, urgent=draft.urgent)
+        self._fill(concern, draft)
+        concern.reference = reference
+        session.add(concern)
+        await session.flush()
+        return concern
+
+    def _fill(self, concern: Concern, draft: ConcernDraft) -> None:
+        """Copies a draft into a concern row, encrypting every free-text answer and name."""
+        draft.reference = concern.reference
+        cipher = self.db.cipher
+        concern.about, concern.category = draft.about, draft.category
+        concern.year_group = draft.year_group[:80]
+        concern.urgent = concern.urgent or draft.urgent
+        concern.details_enc = cipher.encrypt(json.dumps(draft.to_json()))
+        concern.pupil_hash = cipher.name_hash(draft.pupils) if draft.pupils else ""
+        if draft.occurred_at:
+            concern.occurred_at = datetime.fromisoformat(draft.occurred_at)
+
+    # --- the DSL team ---------------------------------------------------------------------------
+
+    async def authorise(self, person: Person, concern_id: int, action: str) -> ConcernSummary:
+        """Returns the concern for a DSL-team member; audits a refusal and raises for anyone else."""
+        await self._require_dsl(person, action, concern_id)
+        async with self.db.transaction() as session:
+            return await self._summary(session, await self._concern(session, concern_id))
+
+    async def _require_dsl(self, person: Person, action: str, concern_id: int | None = None) -> None:
+        """Raises NotPermitted, after auditing the attempt, unless the person is on the DSL team."""
+        if self.directory.is_dsl(person.email):
+            return
+        async with self.db.transaction() as session:
+            concern = await store.get(session, self.school_id, concern_id) if concern_id else None
+            target = concern.reference if concern else str(concern_id or "")
+            await store.audit(session, self.school_id, person.email, f"dsl.{action}", target, allowed=False)
+        log.warning("refused a DSL action (%s) by someone outside the DSL team", action)
+        raise NotPermitted(action)
+
+    async def _concern(self, session: AsyncSession, concern_id: int) -> Concern:
+        concern = await store.get(session, self.school_id, concern_id)
+        if concern is None:
+            raise UnknownConcern(concern_id)
+        return concern
+
+    async def details(self, person: Person, concern_id: int) -> ConcernDetails:
+        """Returns the whole concern to a DSL-team member and audits the view."""
+        await self._require_dsl(person, "view", concern_id)
+        async with self.db.transaction() as session:
+            concern = await self._concern(session, concern_id)
+            await store.audit(session, self.school_id, person.email, "concern.view", concern.reference)
+            chronology = []
+            for event in await store.events(session, concern_id):
+                actor = await people.staff_by_id(session, event.actor_id) if event.actor_id else None
+                what = self.words(f"event.{event.kind}")
+                if event.detail_enc:
+                    what += ": " + self.db.cipher.decrypt(event.detail_enc)
+                chronology.append((event.created_at, actor.name if actor else "system", what))
+            draft = ConcernDraft.from_json(json.loads(self.db.cipher.decrypt(concern.details_enc)))
+            return ConcernDetails(await self._summary(session, concern), draft, tuple(chronology))
+
+    async def acknowledge(self, person: Person, concern_id: int) -> ConcernSummary:
+        """Marks the concern acknowledged, updates the alert and tells the reporter."""
+        return await self._decide(person, concern_id, "ack", "acknowledged", "", status="acknowledged")
+
+    async def add_note(self, person: Person, concern_id: int, text: str) -> ConcernSummary:
+        """Appends a note (encrypted) to the chronology."""
+        return await self._decide(person, concern_id, "note", "note", text)
+
+    async def record_action(self, person: Person, concern_id: int, action: str, reason: str) -> ConcernSummary:
+        """Appends an action or referral with its reason to the chronology."""
+        label = self.words(f"dsl.action_type.{action}")
+        return await self._decide(person, concern_id, "action", "action", f"{label} — {reason}", label)
+
+    async def close(self, person: Person, concern_id: int, outcome: str, reason: str) -> ConcernSummary:
+        """Closes the concern with outcome and reason, updates the alert, tells the reporter."""
+        label = self.words(f"dsl.outcome.{outcome}")
+        return await self._decide(person, concern_id, "close", "closed", f"{label} — {reason}", label,
+                                  status="closed", outcome=outcome)
+
+    async def _decide(self, person: Person, concern_id: int, action: str, kind: str, detail: str,
+                      public: str = "", status: str = "", outcome: str = "") -> ConcernSummary:
+        """Applies one DSL decision: event, audit, status, alert update, reporter notice."""
+        await self._require_dsl(person, action, concern_id)
+        async with self.db.transaction() as session:
+            concern = await self._concern(session, concern_id)
+            if concern.status == "closed":
+                raise UnknownConcern(concern_id)
+            now = utcnow()
+            if status == "acknowledged" and concern.status == "new":
+                concern.status, concern.acknowledged_at = status, now
+            elif status == "closed":
+                concern.status, concern.closed_at, concern.outcome = status, now, outcome
+                concern.acknowledged_at = concern.acknowledged_at or now
+            session.add(concern)
+            encrypted = self.db.cipher.encrypt(detail) if detail else ""
+            await store.add_event(session, concern, kind, person.staff_id, encrypted)
+            await store.audit(session, self.school_id, person.email, f"concern.{action}", concern.reference)
+            summary = await self._summary(session, concern)
+            alert = alert_reply(self.words, summary, self._category_label(concern.category))
+            thread = self.words("notify.dsl_updated", reference=concern.reference,
+                                status=self.words(f"event.{kind}"), actor=person.name,
+                                what=f" — {public}" if public else "")
+            await self._enqueue(session, DSL_CHANNEL, "dsl_update",
+                                {"alert": alert.to_json(), "thread": Reply(thread).to_json()}, concern)
+            if status in ("acknowledged", "closed"):
+                notice = Reply(self.words(f"notify.{status}", reference=concern.reference))
+                await self._enqueue(session, staff_destination(concern.reporter_id), "reporter_update",
+                                    {"reply": notice.to_json()}, concern)
+            return summary
+
+    async def open_concerns(self, person: Person) -> list[ConcernSummary]:
+        """Lists concerns not yet closed, newest first, for a DSL-team member."""
+        await self._require_dsl(person, "list")
+        async with self.db.transaction() as session:
+            rows = await store.listed(session, self.school_id, ("new", "acknowledged"))
+            return [await self._summary(session, c) for c in rows]
+
+    async def mine(self, person: Person) -> list[tuple[str, str]]:
+        """Lists the reporter's own concerns as (reference, status)."""
+        async with self.db.transaction() as session:
+            rows = await store.listed(session, self.school_id, reporter_id=person.staff_id)
+            return [(c.reference, c.status) for c in rows]
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def summary(self, concern_id: int) -> ConcernSummary:
+        """Returns a concern's summary (no narrative) for renderers."""
+        async with self.db.transaction() as session:
+            concern = await store.get(session, self.school_id, concern_id)
+            if concern is None:
+                raise UnknownConcern(concern_id)
+            return await self._summary(session, concern)
+
+    async def _summary(self, session: AsyncSession, concern: Concern) -> ConcernSummary:
+        reporter = await people.staff_by_id(session, concern.reporter_id)
+        assert concern.id is not None
+        raised = (concern.submitted_at or concern.created_at).astimezone(self.clock().tzinfo)
+        return ConcernSummary(concern.id, concern.reference, concern.status, concern.urgent, concern.category,
+                              concern.year_group, reporter.name if reporter else "unknown", raised)
+
+    def _category_label(self, category: str) -> str:
+        return dict(self.directory.categories()).get(category, category)
+
+    async def _enqueue(self, session: AsyncSession, destination: str, kind: str,
+                       payload: dict[str, object], concern: Concern) -> None:
+        payload = {**payload, "reference": concern.reference}
+        await outbox.enqueue(session, self.school_id, self.platform, destination, kind, payload, concern.id)

@@ -1,0 +1,44 @@
+"""Delivers outbox messages to people using the local console (platform "console")."""
+
+from __future__ import annotations
+
+import json
+
+from bot.concerns import DSL_CHANNEL, staff_destination
+from bot.directory import SchoolDirectory
+from dialogs.messages import Reply
+from storage import outbox, people
+from storage.db import Database
+from storage.models import Outbox
+
+
+def replies_for(row: Outbox) -> list[Reply]:
+    """Turns an outbox row's neutral payload into the replies to show."""
+    payload = json.loads(row.payload)
+    if row.kind == "dsl_update":
+        return [Reply.from_json(payload["thread"])]
+    return [Reply.from_json(payload["reply"])]
+
+
+class ConsoleMailbox:
+    """Implements the console's Mailbox over the outbox table."""
+
+    def __init__(self, db: Database, directory: SchoolDirectory) -> None:
+        self.db, self.directory = db, directory
+
+    async def collect(self, email: str) -> list[Reply]:
+        """Returns and marks delivered the messages for this person (and the DSL channel's, if DSL)."""
+        school_id = self.directory.school_id
+        async with self.db.transaction() as session:
+            staff = await people.staff_by_email(session, school_id, email)
+            if staff is None or staff.id is None:
+                return []
+            destinations = [staff_destination(staff.id)]
+            if self.directory.is_dsl(email):
+                destinations.append(DSL_CHANNEL)
+            rows = await outbox.pending_for(session, school_id, "console", destinations)
+            replies: list[Reply] = []
+            for row in rows:
+                replies += replies_for(row)
+                await outbox.mark_delivered(session, row, f"console:{email}")
+            return replies

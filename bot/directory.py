@@ -1,0 +1,92 @@
+"""The school's people: who someone is, who is on duty today, the categories."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.config import WEEKDAYS, DslMember, SchoolConfig
+from bot.config import Person as ConfigPerson
+from dialogs.messages import UserRef
+from dialogs.ports import Contact, Contacts, Person
+from storage import people
+from storage.db import Database
+
+
+def _contact(person: ConfigPerson, fallback_role: str = "") -> Contact:
+    return Contact(person.name, person.role or fallback_role, person.phone, person.email)
+
+
+class SchoolDirectory:
+    """Implements the dialogs' Directory from the school file and the staff table."""
+
+    def __init__(self, db: Database, config: SchoolConfig, school_id: int) -> None:
+        self.db, self.config, self.school_id = db, config, school_id
+        self._dsl = config.dsl_emails()
+
+    def is_dsl(self, email: str) -> bool:
+        """True only for people named in the school file's DSL team."""
+        return email.strip().lower() in self._dsl
+
+    async def identify(self, user: UserRef) -> Person:
+        """Returns the member of staff behind a platform user, creating or linking their record."""
+        async with self.db.transaction() as session:
+            staff = None
+            if user.platform in ("slack", "teams"):
+                staff = await people.staff_by_platform_id(session, self.school_id, user.platform, user.user_id)
+            email = (user.email or (staff.email if staff else "") or f"{user.platform}:{user.user_id}").lower()
+            if staff is None or staff.email != email:
+                found = await people.staff_by_email(session, self.school_id, email)
+                staff = found or await people.upsert_staff(
+                    session, self.school_id, email, user.display_name or email, is_dsl=self.is_dsl(email))
+            if user.platform == "slack" and staff.slack_user_id != user.user_id:
+                staff.slack_user_id = user.user_id
+            if user.platform == "teams" and staff.teams_user_id != user.user_id:
+                staff.teams_user_id = user.user_id
+            if user.display_name and staff.name == staff.email:
+                staff.name = user.display_name
+            staff.is_dsl = self.is_dsl(staff.email)
+            session.add(staff)
+            await session.flush()
+            assert staff.id is not None
+            return Person(staff.id, self.school_id, staff.name, staff.email, staff.is_dsl)
+
+    def contacts(self, today: date) -> Contacts:
+        """Returns who to talk to today: DSLs on duty (all leads if nobody is), deputies, contacts."""
+        weekday = WEEKDAYS[today.weekday()]
+        team = self.config.dsl_team
+        on_duty = [m for m in team if weekday in m.on_duty] or [m for m in team if not m.deputy]
+        deputies = [m for m in team if m.deputy and m not in on_duty]
+        c = self.config
+        return Contacts(
+            school_name=c.school.name,
+            on_duty=tuple(_dsl_contact(m) for m in on_duty),
+            deputies=tuple(_dsl_contact(m) for m in deputies),
+            headteacher=_contact(c.headteacher, "Headteacher"),
+            chair_of_governors=_contact(c.chair_of_governors, "Chair of governors"),
+            lado=_contact(c.lado, "LADO"),
+            front_door=_contact(c.front_door),
+            police_prevent=_contact(c.police_prevent),
+            helpline=_contact(c.helpline),
+            demo=c.school.demo,
+        )
+
+    def categories(self) -> list[tuple[str, str]]:
+        """Returns the concern categories from the school file."""
+        return [(c.id, c.label) for c in self.config.categories]
+
+
+def _dsl_contact(member: DslMember) -> Contact:
+    return Contact(member.name, member.role or ("Deputy DSL" if member.deputy else "DSL"),
+                   member.phone, member.email)
+
+
+async def sync_dsl_team(db: Database, config: SchoolConfig, school_id: int) -> None:
+    """Makes the staff table's DSL flags match the school file (the only source of truth)."""
+    dsl = config.dsl_emails()
+    async with db.transaction() as session:
+        for member in config.dsl_team:
+            await people.upsert_staff(session, school_id, member.email, member.name, member.role, True)
+        for staff in await people.list_staff(session, school_id, dsl_only=True):
+            if staff.email not in dsl:
+                staff.is_dsl = False
+                session.add(staff)

@@ -1,0 +1,96 @@
+"""`prevent-bot serve`: one aiohttp server for Slack, Teams, health checks and background jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import web
+
+from bot.app import App, build
+from bot.checks import all_checks
+from bot.delivery import OutboxDispatcher
+from bot.platforms import Platform, configured_platforms
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+APP_KEY = web.AppKey("prevent_app", App)
+DISPATCHER_KEY = web.AppKey("prevent_dispatcher", OutboxDispatcher)
+PLATFORMS_KEY = web.AppKey("prevent_platforms", list[Platform])
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is up."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """The database answers and every platform is usable; 503 with what to fix otherwise."""
+    app = request.app[APP_KEY]
+    problems = [p for check in all_checks() for p in await check(app)
+                if not p.startswith("using the built-in DEMO")]
+    for platform in request.app[PLATFORMS_KEY]:
+        problems += await platform.readiness()
+    status = 200 if not problems else 503
+    return web.json_response({"status": "ready" if not problems else "not ready", "problems": problems},
+                             status=status)
+
+
+def build_web_app(app: App, platforms: list[Platform] | None = None) -> web.Application:
+    """Builds the aiohttp application with every configured platform's routes."""
+    web_app = web.Application(client_max_size=1024 * 1024)
+    platforms = configured_platforms(app) if platforms is None else platforms
+    web_app[APP_KEY] = app
+    web_app[PLATFORMS_KEY] = platforms
+    fallback = timedelta(minutes=app.config.delivery.fallback_after_minutes)
+    web_app[DISPATCHER_KEY] = OutboxDispatcher(app.db, {p.name: p for p in platforms}, fallback)
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
+    for platform in platforms:
+        platform.add_routes(web_app)
+    web_app.cleanup_ctx.append(_background)
+    return web_app
+
+
+async def _background(web_app: web.Application) -> AsyncIterator[None]:
+    """Starts platforms, the outbox dispatcher and the scheduler; stops them on shutdown."""
+    from bot.scheduler import start_scheduler
+
+    platforms = web_app[PLATFORMS_KEY]
+    for platform in platforms:
+        await platform.start()
+    sender = asyncio.create_task(web_app[DISPATCHER_KEY].run_forever())
+    scheduler = start_scheduler(web_app[APP_KEY], web_app[DISPATCHER_KEY])
+    yield
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+    sender.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender
+    for platform in platforms:
+        await platform.stop()
+
+
+async def serve(settings: Settings, host: str = "0.0.0.0") -> None:  # noqa: S104 — a server listens
+    """Builds everything and serves until cancelled."""
+    app = await build(settings)
+    web_app = build_web_app(app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, settings.port)
+    await site.start()
+    log.warning("serving on port %s for %s", settings.port, app.config.school.name)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await app.close()
+
+
+def run_server(settings: Settings) -> None:
+    """Runs the server until interrupted."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings))

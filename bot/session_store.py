@@ -1,0 +1,42 @@
+"""Saves dialog sessions in the database, encrypted, with a version to catch two writers."""
+
+from __future__ import annotations
+
+import json
+
+from dialogs.ports import Person, SavedSession, VersionConflict
+from storage import sessions
+from storage.db import Database
+
+
+class DbSessionStore:
+    """Implements the dialogs' SessionStore over the dialog_session table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def load(self, school_id: int, key: str) -> SavedSession | None:
+        """Returns the saved session for a conversation, decrypting its data."""
+        async with self.db.transaction() as session:
+            row = await sessions.load(session, school_id, key)
+            if row is None:
+                return None
+            data = json.loads(self.db.cipher.decrypt(row.data_enc))
+            return SavedSession(row.dialog, row.state, data, row.prompt_token, json.loads(row.history),
+                                row.version, row.updated_at)
+
+    async def save(self, school_id: int, key: str, person: Person, saved: SavedSession) -> None:
+        """Saves the session; raises VersionConflict if it changed since it was loaded."""
+        values = {"dialog": saved.dialog, "state": saved.state, "prompt_token": saved.prompt_token,
+                  "data_enc": self.db.cipher.encrypt(json.dumps(saved.data)),
+                  "history": json.dumps(saved.history)}
+        try:
+            async with self.db.transaction() as session:
+                await sessions.save(session, school_id, key, person.staff_id, values, saved.version)
+        except sessions.StaleVersion as exc:
+            raise VersionConflict(key) from exc
+
+    async def delete(self, school_id: int, key: str) -> None:
+        """Forgets a conversation's session."""
+        async with self.db.transaction() as session:
+            await sessions.delete_session(session, school_id, key)

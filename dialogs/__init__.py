@@ -1,0 +1,12 @@
+"""Platform-neutral conversations: the message model, the engine and one module per dialog."""
+
+from __future__ import annotations
+
+from dialogs import dsl_action, help, raise_concern, who
+from dialogs.engine import Dialog
+
+
+def all_dialogs() -> dict[str, Dialog]:
+    """Returns every dialog by name."""
+    found = [raise_concern.DIALOG, who.DIALOG, help.DIALOG, help.MINE, dsl_action.DIALOG, dsl_action.OPEN]
+    return {d.name: d for d in found}

@@ -1,0 +1,171 @@
+"""The DSL team's buttons: view, acknowledge, add a note, record an action, close."""
+
+from __future__ import annotations
+
+from dialogs.alerts import alert_reply
+from dialogs.engine import Dialog, Done, Next, Outcome, Retry, State, Turn
+from dialogs.intents import pick
+from dialogs.messages import Choice, Reply
+from dialogs.ports import ConcernDetails, NotPermitted, UnknownConcern
+
+ACTION_TYPES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "nfa")
+OUTCOMES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "resolved", "nfa")
+MAX_REASON = 20_000
+
+
+def _concern_id(turn: Turn) -> int:
+    value = turn.data.get("concern")
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else 0
+
+
+def _category_label(turn: Turn, category: str) -> str:
+    return dict(turn.services.directory.categories()).get(category, category)
+
+
+def details_reply(turn: Turn, details: ConcernDetails) -> Reply:
+    """Returns the whole concern and its chronology, for a DSL-team member."""
+    from dialogs.raise_concern import review_facts  # shares the labels of the review
+
+    chronology = "\n".join(f"{at:%d %b %H:%M} · {who} · {what}" for at, who, what in details.chronology)
+    text = turn.t("dsl.details", reference=details.summary.reference,
+                  status=turn.t(f"status.{details.summary.status}"), reporter=details.summary.reporter)
+    return Reply(text + "\n" + chronology, facts=review_facts(turn, details.draft))
+
+
+async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+    """Checks the person is on the DSL team, then carries out or starts the action."""
+    verb = params.get("verb", "")
+    turn.data["concern"] = params.get("concern", "")
+    desk, concern_id = turn.services.desk, _concern_id(turn)
+    try:
+        summary = await desk.authorise(turn.person, concern_id, verb)
+        if verb == "view":
+            return Done(details_reply(turn, await desk.details(turn.person, concern_id)))
+        if verb == "ack":
+            if summary.status != "new":
+                return Done(Reply(turn.t("dsl.already", reference=summary.reference,
+                                         status=turn.t(f"status.{summary.status}"))))
+            summary = await desk.acknowledge(turn.person, concern_id)
+            return Done(Reply(turn.t("dsl.acknowledged", reference=summary.reference)))
+    except NotPermitted:
+        return Done(Reply(turn.t("dsl.not_permitted")))
+    except UnknownConcern:
+        return Done(Reply(turn.t("dsl.unknown")))
+    if summary.status == "closed":
+        return Done(Reply(turn.t("dsl.closed_already", reference=summary.reference)))
+    turn.data["reference"] = summary.reference
+    first = {"note": "note_text", "action": "action_type", "close": "close_outcome"}.get(verb)
+    return Next(first) if first else Done(Reply(turn.t("engine.unknown_button")))
+
+
+def _options(turn: Turn, prefix: str, ids: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(i, turn.t(f"{prefix}.{i}")) for i in ids]
+
+
+def _reason(turn: Turn) -> str | Retry:
+    if turn.choice is not None or not turn.text:
+        return Retry(Reply(turn.t("dsl.reason_needed")))
+    if len(turn.text) > MAX_REASON:
+        return Retry(Reply(turn.t("raise.too_long", limit=MAX_REASON)))
+    return turn.text
+
+
+async def ask_note(turn: Turn) -> Reply:
+    return Reply(turn.t("dsl.note.question", reference=turn.data.get("reference")), expects="text")
+
+
+async def on_note(turn: Turn) -> Outcome:
+    """Appends the note to the chronology and ends."""
+    text = _reason(turn)
+    if isinstance(text, Retry):
+        return text
+    summary = await turn.services.desk.add_note(turn.person, _concern_id(turn), text)
+    return Done(Reply(turn.t("dsl.note.done", reference=summary.reference)))
+
+
+async def ask_action_type(turn: Turn) -> Reply:
+    options = _options(turn, "dsl.action_type", ACTION_TYPES)
+    return Reply(turn.t("dsl.action.question", reference=turn.data.get("reference")),
+                 tuple(Choice(i, label) for i, label in options), expects="choice")
+
+
+async def on_action_type(turn: Turn) -> Outcome:
+    """Stores the kind of action or referral and asks for the reason."""
+    chosen = turn.choice or pick(turn.text, _options(turn, "dsl.action_type", ACTION_TYPES))
+    if chosen not in ACTION_TYPES:
+        return Retry(Reply(turn.t("common.pick_one")))
+    turn.data["action"] = chosen
+    return Next("action_reason")
+
+
+async def ask_action_reason(turn: Turn) -> Reply:
+    return Reply(turn.t("dsl.action.reason", action=turn.t(f"dsl.action_type.{turn.data.get('action')}")),
+                 expects="text")
+
+
+async def on_action_reason(turn: Turn) -> Outcome:
+    """Records the action or referral with its reason and ends."""
+    reason = _reason(turn)
+    if isinstance(reason, Retry):
+        return reason
+    summary = await turn.services.desk.record_action(
+        turn.person, _concern_id(turn), str(turn.data.get("action")), reason)
+    return Done(Reply(turn.t("dsl.action.done", reference=summary.reference)))
+
+
+async def ask_close_outcome(turn: Turn) -> Reply:
+    options = _options(turn, "dsl.outcome", OUTCOMES)
+    return Reply(turn.t("dsl.close.question", reference=turn.data.get("reference")),
+                 tuple(Choice(i, label) for i, label in options), expects="choice")
+
+
+async def on_close_outcome(turn: Turn) -> Outcome:
+    """Stores the outcome and asks for the reason."""
+    chosen = turn.choice or pick(turn.text, _options(turn, "dsl.outcome", OUTCOMES))
+    if chosen not in OUTCOMES:
+        return Retry(Reply(turn.t("common.pick_one")))
+    turn.data["outcome"] = chosen
+    return Next("close_reason")
+
+
+async def ask_close_reason(turn: Turn) -> Reply:
+    return Reply(turn.t("dsl.close.reason"), expects="text")
+
+
+async def on_close_reason(turn: Turn) -> Outcome:
+    """Closes the concern with the outcome and reason, tells the reporter, and ends."""
+    reason = _reason(turn)
+    if isinstance(reason, Retry):
+        return reason
+    summary = await turn.services.desk.close(
+        turn.person, _concern_id(turn), str(turn.data.get("outcome")), reason)
+    return Done(Reply(turn.t("dsl.close.done", reference=summary.reference)))
+
+
+DIALOG = Dialog(
+    name="dsl_action",
+    first="note_text",
+    states={
+        "note_text": State(ask_note, on_note),
+        "action_type": State(ask_action_type, on_action_type),
+        "action_reason": State(ask_action_reason, on_action_reason),
+        "close_outcome": State(ask_close_outcome, on_close_outcome),
+        "close_reason": State(ask_close_reason, on_close_reason),
+    },
+    setup=setup,
+)
+
+
+async def open_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+    """Lists open concerns with their buttons, for the DSL team, and ends."""
+    try:
+        concerns = await turn.services.desk.open_concerns(turn.person)
+    except NotPermitted:
+        return Done(Reply(turn.t("dsl.not_permitted")))
+    if not concerns:
+        return Done(Reply(turn.t("dsl.open.none")))
+    alerts = [alert_reply(turn.t, s, _category_label(turn, s.category)) for s in concerns]
+    return Done(Reply(turn.t("dsl.open.intro", count=len(concerns))), *alerts)
+
+
+OPEN = Dialog(name="dsl_open", first="show", states={}, setup=open_setup)

@@ -1,0 +1,293 @@
+"""The dialog engine: named states, a saved session per conversation, global commands."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from dialogs import intents
+from dialogs.messages import Choice, Inbound, Reply
+from dialogs.ports import Person, SavedSession, Services, SessionStore, VersionConflict
+
+log = logging.getLogger(__name__)
+
+DSL_PREFIX = "dsl:"
+GO_PREFIX = "go:"
+
+
+@dataclass(slots=True)
+class Turn:
+    """One message being handled: who, what they said, the dialog's data and the services."""
+
+    inbound: Inbound
+    person: Person
+    data: dict[str, object]
+    now: datetime
+    services: Services
+
+    @property
+    def text(self) -> str:
+        """Returns the message text, stripped (empty for a button press)."""
+        return (self.inbound.text or "").strip()
+
+    @property
+    def choice(self) -> str | None:
+        """Returns the id of the button pressed, if any."""
+        return self.inbound.choice
+
+    def t(self, key: str, **values: object) -> str:
+        """Returns the wording for a key."""
+        return self.services.words(key, **values)
+
+
+class Next:
+    """Moves to a state, sending `before` and then that state's question."""
+
+    def __init__(self, state: str, *before: Reply) -> None:
+        self.state = state
+        self.before = before
+
+
+class Retry:
+    """Stays in the state: sends the reply, then asks the question again."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+
+
+class Done:
+    """Ends the dialog with these replies."""
+
+    def __init__(self, *replies: Reply) -> None:
+        self.replies = replies
+
+
+Outcome = Next | Retry | Done
+Ask = Callable[[Turn], Awaitable[Reply]]
+Handle = Callable[[Turn], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A named step: how to ask its question and how to handle the answer."""
+
+    ask: Ask
+    handle: Handle
+
+
+@dataclass(frozen=True, slots=True)
+class Dialog:
+    """A conversation: named states, the first one, and what to do on cancel."""
+
+    name: str
+    first: str
+    states: Mapping[str, State]
+    on_cancel: Callable[[Turn], Awaitable[tuple[Reply, ...]]] | None = None
+    setup: Callable[[Turn, dict[str, str]], Awaitable[Outcome | None]] | None = None
+    on_restart: Callable[[dict[str, object]], dict[str, object]] | None = None
+
+
+@dataclass(slots=True)
+class Engine:
+    """Runs dialogs turn by turn, loading and saving each conversation's session."""
+
+    dialogs: Mapping[str, Dialog]
+    services: Services
+    store: SessionStore
+    clock: Callable[[], datetime]
+    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handles one inbound message and returns the replies to send."""
+        lock = self._locks.setdefault(inbound.conversation_key, asyncio.Lock())
+        async with lock:
+            person = await self.services.directory.identify(inbound.user)
+            try:
+                return await self._handle(inbound, person)
+            except VersionConflict:
+                log.warning("session changed by another writer; asked the person to repeat")
+                return [Reply(self.services.words("engine.conflict"))]
+
+    async def start(
+        self, inbound: Inbound, dialog_name: str, params: dict[str, str] | None = None
+    ) -> list[Reply]:
+        """Starts a dialog directly (a slash command or shortcut), keeping any half-told one."""
+        choice = f"{GO_PREFIX}{dialog_name}"
+        if params:
+            choice += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+        pressed = dataclasses.replace(inbound, text=None, choice=choice, prompt_token=None)
+        return await self.handle(pressed)
+
+    async def greet(self, inbound: Inbound) -> list[Reply]:
+        """Opens a conversation: carries on a half-told dialog, or shows the menu."""
+        lock = self._locks.setdefault(inbound.conversation_key, asyncio.Lock())
+        async with lock:
+            person = await self.services.directory.identify(inbound.user)
+            session = await self.store.load(person.school_id, inbound.conversation_key)
+            turn = Turn(inbound, person, session.data if session else {}, self.clock(), self.services)
+            if session is None:
+                return [self._menu(turn, greet=True)]
+            try:
+                return await self._resume(turn, session, turn.t("engine.welcome_back"))
+            except VersionConflict:
+                return [Reply(self.services.words("engine.conflict"))]
+
+    async def _handle(self, inbound: Inbound, person: Person) -> list[Reply]:
+        school, key = person.school_id, inbound.conversation_key
+        session = await self.store.load(school, key)
+        turn = Turn(inbound, person, session.data if session else {}, self.clock(), self.services)
+        choice = inbound.choice
+        if choice and choice.startswith(DSL_PREFIX):
+            verb, _, concern = choice[len(DSL_PREFIX):].partition(":")
+            return await self._begin(turn, session, "dsl_action", {"verb": verb, "concern": concern})
+        if choice and choice.startswith(GO_PREFIX):
+            name, _, query = choice[len(GO_PREFIX):].partition("?")
+            params = dict(p.partition("=")[::2] for p in query.split("&") if p)
+            if session is None or inbound.prompt_token is None or name == session.dialog:
+                if session is not None and name == session.dialog:
+                    return await self._resume(turn, session, turn.t("engine.resuming"))
+                return await self._begin(turn, session, name, params)
+            return await self._stale(turn, session)
+        if session is None:
+            return await self._idle(turn)
+        if choice is not None and inbound.prompt_token != session.prompt_token:
+            return await self._stale(turn, session)
+        command = intents.command(turn.text) if not choice else None
+        if command is not None:
+            return await self._command(turn, session, command)
+        state = self._state(session)
+        outcome = await state.handle(turn)
+        return await self._apply(turn, session, outcome)
+
+    def _state(self, session: SavedSession) -> State:
+        return self.dialogs[session.dialog].states[session.state]
+
+    async def _idle(self, turn: Turn) -> list[Reply]:
+        """Works out what someone wants when no dialog is running."""
+        if turn.choice is not None:
+            return [Reply(turn.t("engine.stale_no_session")), self._menu(turn)]
+        intent = intents.intent(turn.text)
+        if intent is not None and intent in self.dialogs and (intent != "dsl_open" or turn.person.is_dsl):
+            return await self._begin(turn, None, intent, {})
+        return [self._menu(turn, greet=True)]
+
+    def _menu(self, turn: Turn, greet: bool = False) -> Reply:
+        """Returns the main menu of what the bot can do."""
+        choices = [
+            Choice(f"{GO_PREFIX}raise_concern", turn.t("menu.raise")),
+            Choice(f"{GO_PREFIX}who", turn.t("menu.who")),
+            Choice(f"{GO_PREFIX}help", turn.t("menu.help")),
+            Choice(f"{GO_PREFIX}mine", turn.t("menu.mine")),
+        ]
+        if turn.person.is_dsl:
+            choices.append(Choice(f"{GO_PREFIX}dsl_open", turn.t("menu.dsl_open")))
+        text = turn.t("menu.greeting", name=turn.person.name) if greet else turn.t("menu.again")
+        return Reply(text, tuple(choices), expects="choice")
+
+    async def _begin(
+        self, turn: Turn, outer: SavedSession | None, name: str, params: dict[str, str]
+    ) -> list[Reply]:
+        """Starts a dialog, suspending any unfinished one so that nothing is lost."""
+        dialog = self.dialogs.get(name)
+        if dialog is None:
+            return [Reply(turn.t("engine.unknown_button")), self._menu(turn)]
+        turn.data = {}
+        if outer is not None:
+            turn.data["_outer"] = _pack(outer)
+        session = SavedSession(dialog.name, dialog.first, turn.data, "", [],
+                               outer.version if outer else 0)
+        if dialog.setup is not None:
+            outcome = await dialog.setup(turn, params)
+            if outcome is not None:
+                return await self._apply(turn, session, outcome, entering=True)
+        return await self._apply(turn, session, Next(dialog.first), entering=True)
+
+    async def _resume(self, turn: Turn, session: SavedSession, note: str) -> list[Reply]:
+        """Asks the current question again after a note."""
+        return await self._apply(turn, session, Retry(Reply(note)))
+
+    async def _stale(self, turn: Turn, session: SavedSession) -> list[Reply]:
+        """Refuses a tap on an old button kindly and asks the current question again."""
+        return await self._apply(turn, session, Retry(Reply(turn.t("engine.stale"))))
+
+    async def _command(self, turn: Turn, session: SavedSession, command: str) -> list[Reply]:
+        """Carries out cancel, back, start again, help or who-to-talk-to inside a dialog."""
+        dialog = self.dialogs[session.dialog]
+        if command == "cancel":
+            extra = await dialog.on_cancel(turn) if dialog.on_cancel else ()
+            return await self._finish(turn, session, (*extra, Reply(turn.t("engine.cancelled"))))
+        if command == "back":
+            if not session.history:
+                return await self._apply(turn, session, Retry(Reply(turn.t("engine.no_back"))))
+            session.state = session.history.pop()
+            return await self._ask(turn, session, ())
+        if command == "restart":
+            outer = turn.data.get("_outer")
+            kept = dialog.on_restart(turn.data) if dialog.on_restart else {}
+            turn.data.clear()
+            turn.data.update(kept)
+            if outer is not None:
+                turn.data["_outer"] = outer
+            session.history.clear()
+            restarted = Next(dialog.first, Reply(turn.t("engine.restarted")))
+            return await self._apply(turn, session, restarted, entering=True)
+        if command == "who":
+            from dialogs.who import contacts_reply  # local: who imports engine types
+
+            return await self._apply(turn, session, Retry(contacts_reply(turn)))
+        return await self._apply(turn, session, Retry(Reply(turn.t(f"help.step.{session.dialog}"))))
+
+    async def _apply(
+        self, turn: Turn, session: SavedSession, outcome: Outcome, entering: bool = False
+    ) -> list[Reply]:
+        """Applies a step's outcome: moves state, saves the session, returns the replies."""
+        if isinstance(outcome, Done):
+            return await self._finish(turn, session, outcome.replies)
+        if isinstance(outcome, Retry):
+            return await self._ask(turn, session, (outcome.reply,))
+        if not entering and outcome.state != session.state:
+            session.history.append(session.state)
+        session.state = outcome.state
+        return await self._ask(turn, session, outcome.before)
+
+    async def _ask(self, turn: Turn, session: SavedSession, before: tuple[Reply, ...]) -> list[Reply]:
+        """Saves the session with a fresh prompt token and asks the current state's question."""
+        question = await self._state(session).ask(turn)
+        session.prompt_token = secrets.token_hex(4)
+        session.data = turn.data
+        await self.store.save(turn.person.school_id, turn.inbound.conversation_key, turn.person, session)
+        session.version += 1
+        return [*before, dataclasses.replace(question, prompt_token=session.prompt_token)]
+
+    async def _finish(self, turn: Turn, session: SavedSession, replies: tuple[Reply, ...]) -> list[Reply]:
+        """Ends a dialog, returning to a suspended one if there was one."""
+        outer = turn.data.get("_outer")
+        if isinstance(outer, dict):
+            restored = _unpack(outer)
+            restored.version = session.version
+            turn.data = restored.data
+            note = Reply(turn.t("engine.back_to", dialog=turn.t(f"dialog.{restored.dialog}")))
+            return [*replies, *(await self._ask(turn, restored, (note,)))]
+        if session.version > 0:
+            await self.store.delete(turn.person.school_id, turn.inbound.conversation_key)
+        return list(replies) if replies and replies[-1].choices else [*replies, self._menu(turn)]
+
+
+def _pack(session: SavedSession) -> dict[str, object]:
+    """Serialises a session so it can wait inside another one."""
+    return {"dialog": session.dialog, "state": session.state, "data": session.data,
+            "history": list(session.history)}
+
+
+def _unpack(packed: dict[str, object]) -> SavedSession:
+    """Restores a session packed by `_pack`."""
+    data = packed.get("data")
+    history = packed.get("history")
+    return SavedSession(str(packed["dialog"]), str(packed["state"]),
+                        data if isinstance(data, dict) else {}, "",
+                        [str(h) for h in history] if isinstance(history, list) else [])

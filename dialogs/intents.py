@@ -1,0 +1,102 @@
+"""Understands free text well enough that nobody needs exact commands, typos included."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+# Whole-message commands that work inside any dialog. Matched against the whole message only,
+# so "he said cancel the trip" inside a narrative is never taken as "cancel".
+_COMMANDS: dict[str, tuple[str, ...]] = {
+    "cancel": ("cancel", "stop", "quit", "abort", "cancel this", "cancel it", "never mind"),
+    "back": ("back", "go back", "previous", "undo"),
+    "restart": ("start again", "start over", "restart", "begin again"),
+    "help": ("help", "help me", "?", "what do i do", "i need help"),
+    "who": ("who do i talk to", "who should i tell", "who is the dsl", "who do i tell"),
+}
+
+# Keywords that point to what someone wants when no dialog is running, with a weight each.
+_INTENT_WORDS: dict[str, dict[str, float]] = {
+    "raise_concern": {"worried": 2, "worry": 2, "concern": 2, "concerned": 2, "report": 2,
+                      "raise": 2, "disclosure": 3, "disclosed": 3, "pupil": 1, "child": 1,
+                      "student": 1, "radicalised": 3, "radicalisation": 3, "extremist": 3,
+                      "extremism": 3, "safeguarding": 1, "said": 1, "incident": 2},
+    "who": {"who": 3, "tell": 1, "talk": 2, "contact": 2, "dsl": 2, "lead": 1, "deputy": 2,
+            "number": 2, "phone": 2, "duty": 1, "call": 1},
+    "help": {"help": 3, "what": 1, "prevent": 1, "channel": 1, "signs": 2, "values": 2,
+             "training": 1, "explain": 2, "information": 1, "guidance": 2},
+    "mine": {"my": 2, "status": 3, "mine": 3, "reported": 1, "concerns": 1},
+    "dsl_open": {"open": 3, "alerts": 3, "triage": 3, "outstanding": 3, "queue": 3},
+}
+_VOCAB = sorted({w for words in _INTENT_WORDS.values() for w in words})
+
+
+def normalise(text: str) -> str:
+    """Lower-cases and strips punctuation so matching is forgiving."""
+    return " ".join(re.sub(r"[^a-z0-9?' ]+", " ", text.lower()).replace("'", "").split())
+
+
+def command(text: str) -> str | None:
+    """Returns the command a whole short message means (cancel, back, restart, help, who)."""
+    said = normalise(text).rstrip("?").strip() or normalise(text)
+    if not said or len(said.split()) > 6:
+        return None
+    best, best_score = None, 0.0
+    for name, phrases in _COMMANDS.items():
+        for phrase in phrases:
+            score = difflib.SequenceMatcher(None, said, phrase).ratio()
+            if score > best_score:
+                best, best_score = name, score
+    return best if best_score >= 0.8 else None
+
+
+def intent(text: str) -> str | None:
+    """Returns the dialog someone most likely wants from free text, or None."""
+    said = normalise(text)
+    if not said:
+        return None
+    whole = command(said)
+    if whole in ("who", "help"):
+        return whole
+    scores: dict[str, float] = {}
+    for word in said.replace("?", " ").split():
+        close = difflib.get_close_matches(word, _VOCAB, n=1, cutoff=0.8) if len(word) > 3 else []
+        match = word if word in _VOCAB else (close[0] if close else None)
+        if match is None:
+            continue
+        for name, words in _INTENT_WORDS.items():
+            scores[name] = scores.get(name, 0) + words.get(match, 0)
+    if not scores:
+        return None
+    name, score = max(scores.items(), key=lambda item: item[1])
+    return name if score >= 2 else None
+
+
+def pick(text: str, options: list[tuple[str, str]], cutoff: float = 0.6) -> str | None:
+    """Matches typed text to one of (id, label) options by number, id or fuzzy label."""
+    said = normalise(text)
+    if said.isdigit() and 1 <= int(said) <= len(options):
+        return options[int(said) - 1][0]
+    for option_id, label in options:
+        if said in (option_id.lower(), normalise(label)):
+            return option_id
+    labels = {normalise(label): option_id for option_id, label in options}
+    close = difflib.get_close_matches(said, list(labels), n=1, cutoff=cutoff)
+    if close:
+        return labels[close[0]]
+    starts = [option_id for option_id, label in options if normalise(label).startswith(said) and said]
+    return starts[0] if len(starts) == 1 else None
+
+
+YES = ("yes", "y", "yeah", "yep", "yes they are", "yes someone is")
+NO = ("no", "n", "nope", "no one", "nobody", "not that i know")
+
+
+def yes_no(text: str) -> bool | None:
+    """Reads yes or no from free text, forgiving typos."""
+    said = normalise(text)
+    if said in YES or difflib.get_close_matches(said, YES, n=1, cutoff=0.75):
+        return True
+    if said in NO or difflib.get_close_matches(said, NO, n=1, cutoff=0.75):
+        return False
+    return None

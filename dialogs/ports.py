@@ -1,0 +1,237 @@
+"""What the dialogs need from the application, declared as Protocols that bot/ implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from dialogs.messages import UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A member of staff as the application knows them."""
+
+    staff_id: int
+    school_id: int
+    name: str
+    email: str
+    is_dsl: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """Someone to talk to, with how to reach them."""
+
+    name: str
+    role: str
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    """Everyone a member of staff may need today, from the school file."""
+
+    school_name: str
+    on_duty: tuple[Contact, ...]
+    deputies: tuple[Contact, ...]
+    headteacher: Contact
+    chair_of_governors: Contact
+    lado: Contact
+    front_door: Contact
+    police_prevent: Contact
+    helpline: Contact
+    demo: bool = False
+
+
+@dataclass(slots=True)
+class ConcernDraft:
+    """A concern as it is being told; every field is a plain string so it saves as JSON."""
+
+    urgent: bool = False
+    about: str = ""
+    pupils: str = ""
+    year_group: str = ""
+    category: str = ""
+    indicators: str = ""
+    seen_heard: str = ""
+    child_words: str = ""
+    occurred_at: str = ""
+    place: str = ""
+    actions_taken: str = ""
+    others_aware: str = ""
+    source_link: str = ""
+    reference: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        """Returns the draft as a JSON-ready dict."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ConcernDraft:
+        """Builds a draft from saved JSON, ignoring unknown keys."""
+        known = set(cls.__slots__)
+        return cls(**{k: v for k, v in data.items() if k in known})  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the reporter is given when a concern is submitted."""
+
+    reference: str
+    urgent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ConcernSummary:
+    """What the DSL team sees about a concern in a list or alert: never the narrative."""
+
+    concern_id: int
+    reference: str
+    status: str
+    urgent: bool
+    category: str
+    year_group: str
+    reporter: str
+    raised_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConcernDetails:
+    """The whole concern, for a DSL-team member's eyes only."""
+
+    summary: ConcernSummary
+    draft: ConcernDraft
+    chronology: tuple[tuple[datetime, str, str], ...] = field(default=())
+
+
+class NotPermitted(Exception):
+    """Raised when someone outside the DSL team tries a DSL action."""
+
+
+class UnknownConcern(Exception):
+    """Raised when a concern id does not exist for this school."""
+
+
+class ConcernDesk(Protocol):
+    """Takes concerns in and carries the DSL team's decisions."""
+
+    async def raise_urgent(self, person: Person, draft: ConcernDraft) -> str:
+        """Alerts the whole DSL team at once and returns the reference reserved for it."""
+        ...
+
+    async def submit(self, person: Person, draft: ConcernDraft) -> Receipt:
+        """Stores the concern, queues the DSL alert and returns the receipt."""
+        ...
+
+    async def note_allegation_route(self, person: Person, about_head: bool) -> None:
+        """Audits that someone was directed to the allegation route (no details kept)."""
+        ...
+
+    async def authorise(self, person: Person, concern_id: int, action: str) -> ConcernSummary:
+        """Returns the concern if the person is on the DSL team; audits and raises if not."""
+        ...
+
+    async def details(self, person: Person, concern_id: int) -> ConcernDetails:
+        """Returns the whole concern to a DSL-team member, auditing the view."""
+        ...
+
+    async def acknowledge(self, person: Person, concern_id: int) -> ConcernSummary:
+        """Marks the concern acknowledged and tells the reporter."""
+        ...
+
+    async def add_note(self, person: Person, concern_id: int, text: str) -> ConcernSummary:
+        """Appends a note to the chronology."""
+        ...
+
+    async def record_action(
+        self, person: Person, concern_id: int, action: str, reason: str
+    ) -> ConcernSummary:
+        """Appends an action or referral, with its reason, to the chronology."""
+        ...
+
+    async def close(
+        self, person: Person, concern_id: int, outcome: str, reason: str
+    ) -> ConcernSummary:
+        """Closes the concern with an outcome and reason and tells the reporter."""
+        ...
+
+    async def open_concerns(self, person: Person) -> list[ConcernSummary]:
+        """Lists concerns not yet closed, for a DSL-team member."""
+        ...
+
+    async def mine(self, person: Person) -> list[tuple[str, str]]:
+        """Lists the reporter's own concerns as (reference, status)."""
+        ...
+
+
+class Directory(Protocol):
+    """Knows the school's people."""
+
+    async def identify(self, user: UserRef) -> Person:
+        """Returns the member of staff behind a platform user, creating a record if needed."""
+        ...
+
+    def contacts(self, today: date) -> Contacts:
+        """Returns who to talk to today."""
+        ...
+
+    def categories(self) -> list[tuple[str, str]]:
+        """Returns the concern categories as (id, label)."""
+        ...
+
+
+class Wording(Protocol):
+    """The words people see, from the editable content file."""
+
+    def __call__(self, key: str, **values: object) -> str:
+        """Returns the text for a key, with values filled in."""
+        ...
+
+    def help_topics(self) -> list[tuple[str, str]]:
+        """Returns help topics as (id, title)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything the dialogs may call, handed in by the application."""
+
+    desk: ConcernDesk
+    directory: Directory
+    words: Wording
+
+
+@dataclass(slots=True)
+class SavedSession:
+    """A conversation's saved place: which dialog, which state, its data."""
+
+    dialog: str
+    state: str
+    data: dict[str, object]
+    prompt_token: str
+    history: list[str]
+    version: int = 0
+    updated_at: datetime | None = None
+
+
+class VersionConflict(Exception):
+    """Raised when two writers saved the same conversation at once."""
+
+
+class SessionStore(Protocol):
+    """Saves each conversation's place after every turn."""
+
+    async def load(self, school_id: int, key: str) -> SavedSession | None:
+        """Returns the saved session for a conversation, if any."""
+        ...
+
+    async def save(self, school_id: int, key: str, person: Person, session: SavedSession) -> None:
+        """Saves the session; raises VersionConflict if someone else saved it first."""
+        ...
+
+    async def delete(self, school_id: int, key: str) -> None:
+        """Forgets the conversation's session."""
+        ...

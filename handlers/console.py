@@ -1,0 +1,149 @@
+"""The local console: talk to the bot as a member of staff, in a terminal or from a script."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TextIO
+
+from rich.console import Console
+
+from dialogs.engine import Engine
+from dialogs.messages import Inbound, Reply, UserRef
+
+POLL_SECONDS = 2.0
+
+
+class Mailbox(Protocol):
+    """Messages waiting for this person on the console (their own, and the DSL channel's)."""
+
+    async def collect(self, email: str) -> list[Reply]:
+        """Returns and marks delivered everything waiting for this person."""
+        ...
+
+
+@dataclass(slots=True)
+class Shown:
+    """The buttons on screen since the last input: number -> (choice id, prompt token)."""
+
+    buttons: list[tuple[str, str | None]] = field(default_factory=list)
+    last_token: str | None = None
+
+    def reset(self) -> None:
+        """Forgets the buttons shown (they are renumbered for each batch)."""
+        self.buttons.clear()
+
+    def token_for(self, choice: str) -> str | None:
+        """Returns the prompt token of the newest button with this id."""
+        for shown, token in reversed(self.buttons):
+            if shown == choice:
+                return token
+        return self.last_token
+
+
+class ConsoleChat:
+    """Reads lines, turns them into Inbound messages, prints the replies."""
+
+    def __init__(self, engine: Engine, mailbox: Mailbox, email: str, school: str, *, jsonl: bool,
+                 out: TextIO, interactive: bool) -> None:
+        self.engine, self.mailbox, self.email = engine, mailbox, email.strip().lower()
+        self.user = UserRef("console", school, self.email, self.email)
+        self.key = f"console:{self.email}"
+        self.jsonl, self.out, self.interactive = jsonl, out, interactive
+        self.rich = Console(file=out, highlight=False) if interactive and not jsonl else None
+        self.shown = Shown()
+
+    async def run(self, read_line: Callable[[], str]) -> None:
+        """Greets, then handles each line until end of input."""
+        self.show(await self.engine.greet(Inbound(self.user, self.key)))
+        await self.deliver()
+        poller = asyncio.create_task(self._poll()) if self.interactive else None
+        try:
+            while True:
+                line = await asyncio.to_thread(read_line)
+                if not line:
+                    break
+                inbound = self.parse(line.rstrip("\n"))
+                if inbound is None:
+                    continue
+                self.shown.reset()
+                self.show(await self.engine.handle(inbound))
+                await self.deliver()
+        finally:
+            if poller is not None:
+                poller.cancel()
+        await self.deliver()
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            await self.deliver()
+
+    async def deliver(self) -> None:
+        """Shows anything waiting in the outbox for this person."""
+        waiting = await self.mailbox.collect(self.email)
+        if waiting:
+            self.show(waiting, notification=True)
+
+    def parse(self, line: str) -> Inbound | None:
+        """Turns one input line into an Inbound: JSON, a number for a button, or text."""
+        text, choice = line, None
+        stripped = line.strip()
+        if stripped.startswith("{"):
+            try:
+                data = json.loads(stripped)
+            except json.JSONDecodeError:
+                data = None
+            if isinstance(data, dict):
+                choice = str(data["choice"]) if data.get("choice") is not None else None
+                text = str(data.get("text", "")) if choice is None else ""
+        elif stripped.isdigit() and 1 <= int(stripped) <= len(self.shown.buttons):
+            choice = self.shown.buttons[int(stripped) - 1][0]
+        if choice is not None:
+            return Inbound(self.user, self.key, choice=choice, prompt_token=self.shown.token_for(choice))
+        if not text.strip() and not self.jsonl:
+            return None
+        return Inbound(self.user, self.key, text=text)
+
+    def show(self, replies: list[Reply], notification: bool = False) -> None:
+        """Prints replies: JSON lines, rich text, or plain text."""
+        for reply in replies:
+            if reply.prompt_token:
+                self.shown.last_token = reply.prompt_token
+            first = len(self.shown.buttons) + 1
+            self.shown.buttons += [(c.id, reply.prompt_token) for c in reply.choices]
+            if self.jsonl:
+                record = {**reply.to_json(), "notification": notification}
+                self.out.write(json.dumps(record) + "\n")
+            else:
+                self._print(reply, first, notification)
+        self.out.flush()
+
+    def _print(self, reply: Reply, first: int, notification: bool) -> None:
+        lines = [("[NEW] " if notification else "") + ("URGENT: " if reply.urgent else "") + reply.text]
+        lines += [f"    {label}: {value}" for label, value in reply.facts]
+        lines += [f"  [{first + i}] {c.label}" for i, c in enumerate(reply.choices)]
+        if self.rich is not None:
+            style = "bold red" if reply.urgent else ("bold yellow" if notification else "")
+            for index, line in enumerate(lines):
+                self.rich.print(line, style=style if index == 0 else "", markup=False)
+            self.rich.print()
+        else:
+            self.out.write("\n".join(lines) + "\n\n")
+
+
+async def chat_on_stdio(engine: Engine, mailbox: Mailbox, email: str, school: str, jsonl: bool) -> None:
+    """Runs the console chat on stdin/stdout until end of input."""
+    interactive = sys.stdin.isatty() and not jsonl
+    chat = ConsoleChat(engine, mailbox, email, school, jsonl=jsonl, out=sys.stdout, interactive=interactive)
+
+    def read_line() -> str:
+        if interactive:
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+        return sys.stdin.readline()
+
+    await chat.run(read_line)

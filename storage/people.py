@@ -1,0 +1,113 @@
+"""Schools, staff, conversation references, processed event ids and dispatch keys."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import utcnow
+from storage.models import ConversationRef, Dispatch, ProcessedEvent, School, Staff
+
+
+async def ensure_school(session: AsyncSession, slug: str, name: str) -> School:
+    """Returns the school with this slug, creating or renaming it to match the school file."""
+    school = (await session.exec(select(School).where(School.slug == slug))).first()
+    if school is None:
+        school = School(slug=slug, name=name)
+        session.add(school)
+        await session.flush()
+    elif school.name != name:
+        school.name = name
+        session.add(school)
+    return school
+
+
+async def staff_by_email(session: AsyncSession, school_id: int, email: str) -> Staff | None:
+    """Finds a member of staff by email (case-insensitive)."""
+    query = select(Staff).where(Staff.school_id == school_id, Staff.email == email.strip().lower())
+    return (await session.exec(query)).first()
+
+
+async def staff_by_id(session: AsyncSession, staff_id: int) -> Staff | None:
+    """Returns a member of staff by id."""
+    return await session.get(Staff, staff_id)
+
+
+async def staff_by_platform_id(session: AsyncSession, school_id: int, platform: str, user_id: str) -> Staff | None:
+    """Finds a member of staff by their Slack or Teams user id."""
+    column = Staff.slack_user_id if platform == "slack" else Staff.teams_user_id
+    query = select(Staff).where(Staff.school_id == school_id, column == user_id)
+    return (await session.exec(query)).first()
+
+
+async def upsert_staff(
+    session: AsyncSession, school_id: int, email: str, name: str, role: str = "", is_dsl: bool | None = None
+) -> Staff:
+    """Creates or updates a member of staff, matched by email."""
+    email = email.strip().lower()
+    staff = await staff_by_email(session, school_id, email)
+    if staff is None:
+        staff = Staff(school_id=school_id, email=email, name=name or email, role=role, is_dsl=bool(is_dsl))
+    else:
+        staff.name = name or staff.name
+        staff.role = role or staff.role
+        if is_dsl is not None:
+            staff.is_dsl = is_dsl
+    session.add(staff)
+    await session.flush()
+    return staff
+
+
+async def list_staff(session: AsyncSession, school_id: int, dsl_only: bool = False) -> list[Staff]:
+    """Lists active staff of a school by name."""
+    query = select(Staff).where(Staff.school_id == school_id, col(Staff.active).is_(True))
+    if dsl_only:
+        query = query.where(col(Staff.is_dsl).is_(True))
+    return list((await session.exec(query.order_by(Staff.name))).all())
+
+
+async def save_conversation_ref(
+    session: AsyncSession, school_id: int, platform: str, target: str, reference_json: str
+) -> None:
+    """Stores (or refreshes) where to reach a person or channel proactively."""
+    query = select(ConversationRef).where(
+        ConversationRef.school_id == school_id, ConversationRef.platform == platform,
+        ConversationRef.target == target)
+    ref = (await session.exec(query)).first()
+    if ref is None:
+        ref = ConversationRef(school_id=school_id, platform=platform, target=target,
+                              reference_json=reference_json, updated_at=utcnow())
+    else:
+        ref.reference_json, ref.updated_at = reference_json, utcnow()
+    session.add(ref)
+
+
+async def conversation_ref(session: AsyncSession, school_id: int, platform: str, target: str) -> str | None:
+    """Returns the stored reference JSON for a person or channel, if any."""
+    query = select(ConversationRef.reference_json).where(
+        ConversationRef.school_id == school_id, ConversationRef.platform == platform,
+        ConversationRef.target == target)
+    return (await session.exec(query)).first()
+
+
+async def claim_event(session: AsyncSession, platform: str, event_id: str) -> bool:
+    """Records an event id; returns False if it was already processed."""
+    try:
+        async with session.begin_nested():
+            session.add(ProcessedEvent(platform=platform, event_id=event_id, created_at=utcnow()))
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def claim_dispatch(session: AsyncSession, key: str, school_id: int | None = None) -> bool:
+    """Records a reminder's unique key; returns False if it was already sent by anyone."""
+    try:
+        async with session.begin_nested():
+            session.add(Dispatch(key=key, school_id=school_id, created_at=utcnow()))
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True

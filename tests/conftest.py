@@ -1,0 +1,52 @@
+"""Shared fixtures: an app on a temporary SQLite file (or PostgreSQL), with a frozen clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build
+from bot.settings import Settings
+from tests.helpers import TEST_KEY, FrozenClock, fresh_postgres, postgres_url
+
+
+def make_settings(database_url: str, **extra: str) -> Settings:
+    """Settings for tests: never read the developer's .env or prevent.toml."""
+    values = {"DATABASE_URL": database_url, "PREVENT_DATA_KEY": TEST_KEY,
+              "PREVENT_CONFIG": str(Path(__file__).parent / "does-not-exist.toml"), **extra}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'prevent.db'}"
+
+
+@pytest.fixture
+async def app(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[App]:
+    """The whole application on a fresh SQLite file, with the demo school."""
+    from bot.config import demo_text, parse
+
+    built = await build(make_settings(sqlite_url), config=parse(demo_text(), "demo"), clock=clock)
+    yield built
+    await built.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh database URL: SQLite, and PostgreSQL when PREVENT_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'prevent.db'}"
+        return
+    base = postgres_url()
+    if base is None:
+        pytest.skip("PREVENT_TEST_POSTGRES_URL is not set (CI sets it)")
+    async with fresh_postgres(base) as url:
+        yield url

@@ -1,0 +1,112 @@
+"""Test helpers: a frozen clock, a Conversation driver and fresh PostgreSQL databases."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from dialogs.engine import Engine
+from dialogs.messages import Inbound, Reply, UserRef
+
+LONDON = ZoneInfo("Europe/London")
+TEST_KEY = "dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0xMjM0NTY3ODk"  # 32 made-up bytes, tests only
+DSL_EMAIL = "alex.example@school.example"
+DEPUTY_EMAIL = "sam.sample@school.example"
+TEACHER_EMAIL = "teacher@school.example"
+
+
+@dataclass(slots=True)
+class FrozenClock:
+    """A clock the test moves by hand."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 10, 30, tzinfo=LONDON))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Moves time forward."""
+        self.now += timedelta(**delta)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """Drives the real engine as one person: `await convo.say("...")`, `await convo.tap("yes")`."""
+
+    engine: Engine
+    email: str
+    platform: str = "console"
+    key: str = ""
+    replies: list[Reply] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or f"{self.platform}:{self.email}"
+
+    @property
+    def user(self) -> UserRef:
+        return UserRef(self.platform, "test", self.email, self.email)
+
+    @property
+    def last(self) -> Reply:
+        return self.replies[-1]
+
+    @property
+    def token(self) -> str | None:
+        for reply in reversed(self.replies):
+            if reply.prompt_token:
+                return reply.prompt_token
+        return None
+
+    @property
+    def text(self) -> str:
+        """All reply text of the last turn, joined."""
+        return "\n".join(r.text for r in self.replies)
+
+    async def greet(self) -> list[Reply]:
+        self.replies = await self.engine.greet(Inbound(self.user, self.key))
+        return self.replies
+
+    async def say(self, text: str) -> list[Reply]:
+        self.replies = await self.engine.handle(Inbound(self.user, self.key, text=text))
+        return self.replies
+
+    async def tap(self, choice: str, token: str | None = "current") -> list[Reply]:
+        used = self.token if token == "current" else token
+        self.replies = await self.engine.handle(Inbound(self.user, self.key, choice=choice, prompt_token=used))
+        return self.replies
+
+    def choice_ids(self) -> list[str]:
+        return [c.id for r in self.replies for c in r.choices]
+
+
+def postgres_url() -> str | None:
+    """Returns the PostgreSQL URL for tests, or None when they should skip."""
+    return os.environ.get("PREVENT_TEST_POSTGRES_URL") or None
+
+
+@asynccontextmanager
+async def fresh_postgres(base_url: str) -> AsyncIterator[str]:
+    """Creates a throw-away database on the test server and drops it afterwards."""
+    name = f"prevent_test_{uuid.uuid4().hex[:12]}"
+    plain = base_url.replace("postgresql+asyncpg://", "postgresql://")
+    admin = await asyncpg.connect(plain)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    root = plain.rsplit("/", 1)[0]
+    try:
+        yield f"{root}/{name}"
+    finally:
+        admin = await asyncpg.connect(plain)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
