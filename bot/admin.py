@@ -48,7 +48,11 @@ async def run_doctor(app: App) -> list[str]:
     """Runs every check and returns the problems found (empty when all is well)."""
     from bot.checks import all_checks
 
+    from bot.platforms import configured_platforms
+
     problems: list[str] = []
     for check in all_checks():
         problems += await check(app)
+    for platform in configured_platforms(app):
+        problems += await platform.readiness()
     return problems

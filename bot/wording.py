@@ -33,7 +33,11 @@ class Words:
     """The content file as a look-up: words("raise.danger.question")."""
 
     def __init__(self, override: Path | None = None) -> None:
-        base = tomllib.loads((resources.files("bot") / "content" / "en.toml").read_text(encoding="utf-8"))
+        folder = resources.files("bot") / "content"
+        names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".toml") and f.name != "en.toml")
+        base: dict[str, Any] = {}
+        for name in ["en.toml", *names]:  # en.toml first; each area of the bot adds its own file
+            base = _merge(base, tomllib.loads((folder / name).read_text(encoding="utf-8")))
         topics = base.pop("help_topics", {})
         if override is not None:
             extra = tomllib.loads(override.read_text(encoding="utf-8"))
