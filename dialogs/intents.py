@@ -31,6 +31,35 @@ _INTENT_WORDS: dict[str, dict[str, float]] = {
 _VOCAB = sorted({w for words in _INTENT_WORDS.values() for w in words})
 
 
+def typo_distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbouring letters as one edit (so "hlep" ~ "help")."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def similar(said: str, known: str) -> bool:
+    """True when `said` is `known` with a typo or two (fewer allowed for short words)."""
+    allowance = 0 if len(known) <= 2 else 1 if len(known) <= 5 else 2
+    return typo_distance(said, known) <= allowance
+
+
+def _closest(word: str, vocabulary: list[str]) -> str | None:
+    """Returns the vocabulary word this word most likely is, or None."""
+    if word in vocabulary:
+        return word
+    candidates = [v for v in vocabulary if similar(word, v)]
+    return min(candidates, key=lambda v: typo_distance(word, v)) if candidates else None
+
+
 def normalise(text: str) -> str:
     """Lower-cases and strips punctuation so matching is forgiving."""
     return " ".join(re.sub(r"[^a-z0-9?' ]+", " ", text.lower()).replace("'", "").split())
@@ -41,13 +70,13 @@ def command(text: str) -> str | None:
     said = normalise(text).rstrip("?").strip() or normalise(text)
     if not said or len(said.split()) > 6:
         return None
-    best, best_score = None, 0.0
+    best, best_distance = None, 99
     for name, phrases in _COMMANDS.items():
         for phrase in phrases:
-            score = difflib.SequenceMatcher(None, said, phrase).ratio()
-            if score > best_score:
-                best, best_score = name, score
-    return best if best_score >= 0.8 else None
+            distance = typo_distance(said, phrase)
+            if similar(said, phrase) and distance < best_distance:
+                best, best_distance = name, distance
+    return best
 
 
 def intent(text: str) -> str | None:
@@ -60,8 +89,7 @@ def intent(text: str) -> str | None:
         return whole
     scores: dict[str, float] = {}
     for word in said.replace("?", " ").split():
-        close = difflib.get_close_matches(word, _VOCAB, n=1, cutoff=0.8) if len(word) > 3 else []
-        match = word if word in _VOCAB else (close[0] if close else None)
+        match = _closest(word, _VOCAB) if len(word) > 3 else (word if word in _VOCAB else None)
         if match is None:
             continue
         for name, words in _INTENT_WORDS.items():
@@ -95,8 +123,8 @@ NO = ("no", "n", "nope", "no one", "nobody", "not that i know")
 def yes_no(text: str) -> bool | None:
     """Reads yes or no from free text, forgiving typos."""
     said = normalise(text)
-    if said in YES or difflib.get_close_matches(said, YES, n=1, cutoff=0.75):
+    if said in YES or _closest(said, list(YES)):
         return True
-    if said in NO or difflib.get_close_matches(said, NO, n=1, cutoff=0.75):
+    if said in NO or _closest(said, list(NO)):
         return False
     return None

@@ -20,7 +20,8 @@ _NEXT_NUMBER = text(
 
 async def next_reference(session: AsyncSession, school_id: int, year: int) -> str:
     """Takes the next reference for a school and year, atomically (C-2026-0042)."""
-    number = (await (await session.connection()).execute(_NEXT_NUMBER, {"school": school_id, "year": year})).scalar_one()
+    connection = await session.connection()
+    number = (await connection.execute(_NEXT_NUMBER, {"school": school_id, "year": year})).scalar_one()
     return f"C-{year}-{number:04d}"
 
 

@@ -44,7 +44,7 @@ async def save(
         .where(col(DialogSession.school_id) == school_id, col(DialogSession.conversation_key) == key,
                col(DialogSession.version) == version)
         .values(version=version + 1, updated_at=now, reminded_at=None, staff_id=staff_id, **values))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise StaleVersion(key)
 
 

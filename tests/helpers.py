@@ -69,6 +69,11 @@ class Conversation:
         """All reply text of the last turn, joined."""
         return "\n".join(r.text for r in self.replies)
 
+    @property
+    def everything(self) -> str:
+        """All reply text and facts of the last turn, joined."""
+        return "\n".join([r.text for r in self.replies] + [f"{a}: {b}" for r in self.replies for a, b in r.facts])
+
     async def greet(self) -> list[Reply]:
         self.replies = await self.engine.greet(Inbound(self.user, self.key))
         return self.replies
