@@ -47,7 +47,6 @@ async def show_concern(app: App, reference: str, actor: str) -> dict[str, object
 async def run_doctor(app: App) -> list[str]:
     """Runs every check and returns the problems found (empty when all is well)."""
     from bot.checks import all_checks
-
     from bot.platforms import configured_platforms
 
     problems: list[str] = []
