@@ -1,0 +1,139 @@
+"""The outbox dispatcher: retry with backoff, fallback to direct messages, nothing sent twice."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from sqlmodel import select
+
+from bot.app import App
+from bot.delivery import OutboxDispatcher, backoff
+from bot.platforms import DeliveryError, OutboundMessage
+from storage.models import Outbox
+from tests.dialogs.test_raise_concern import start, tell_up_to_review
+from tests.helpers import DSL_EMAIL, Conversation
+
+
+@dataclass
+class FakePlatform:
+    """Records deliveries; fails the DSL channel while `channel_down`, or once with `fail_once`."""
+
+    name: str = "console"
+    sent: list[OutboundMessage] = field(default_factory=list)
+    channel_down: bool = False
+    fail_once: list[float | None] = field(default_factory=list)
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """No routes."""
+
+    async def deliver(self, message: OutboundMessage) -> str:
+        if self.fail_once:
+            raise DeliveryError("429 rate limited", self.fail_once.pop())
+        if self.channel_down and message.destination == "dsl":
+            raise DeliveryError("500 from platform")
+        self.sent.append(message)
+        return f"msg-{message.outbox_id}"
+
+    async def readiness(self) -> list[str]:
+        return []
+
+    async def start(self) -> None:
+        """Nothing to start."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+
+async def submitted(app: App) -> None:
+    convo = await start(app)
+    await tell_up_to_review(convo)
+    await convo.tap("submit")
+
+
+async def rows(app: App) -> list[Outbox]:
+    async with app.db.transaction() as session:
+        return list((await session.exec(select(Outbox).order_by(Outbox.id))).all())  # type: ignore[arg-type]
+
+
+def test_backoff_honours_retry_after_then_doubles() -> None:
+    assert backoff(1, 7.0) == timedelta(seconds=7)
+    assert [backoff(n, None).total_seconds() for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
+    assert backoff(30, None) == timedelta(minutes=5)
+
+
+async def test_rate_limited_then_delivered_once(app: App) -> None:
+    await submitted(app)
+    platform = FakePlatform(fail_once=[0.0])
+    dispatcher = OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5))
+    assert await dispatcher.run_once() == 0
+    [row] = await rows(app)
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "429 rate limited")
+    assert await dispatcher.run_once() == 1
+    assert await dispatcher.run_once() == 0
+    assert [m.kind for m in platform.sent] == ["dsl_alert"]
+    [row] = await rows(app)
+    assert (row.status, row.platform_message_id) == ("delivered", f"msg-{row.id}")
+
+
+async def test_retry_waits_for_retry_after(app: App) -> None:
+    await submitted(app)
+    platform = FakePlatform(fail_once=[3600.0])
+    dispatcher = OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5))
+    await dispatcher.run_once()
+    assert await dispatcher.run_once() == 0
+    assert platform.sent == []
+
+
+async def test_outage_past_fallback_messages_each_dsl_member(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    await submitted(app)
+    platform = FakePlatform(channel_down=True)
+    dispatcher = OutboxDispatcher(app.db, {"console": platform}, timedelta(0))
+    with caplog.at_level(logging.ERROR):
+        await dispatcher.run_once()
+    assert "sent directly to each DSL-team member" in caplog.text
+    await dispatcher.run_once()
+    direct = [m for m in platform.sent if m.kind == "dsl_fallback"]
+    assert sorted(m.destination for m in direct) == ["staff:1", "staff:2"]
+    assert all(m.payload["reference"] == "C-2026-0001" for m in direct)
+    await dispatcher.run_once()
+    assert len([r for r in await rows(app) if r.kind == "dsl_fallback"]) == 2  # only once
+    platform.channel_down = False
+    async with app.db.transaction() as session:
+        for row in await rows(app):
+            row.next_attempt_at = row.created_at
+            session.add(row)
+    await dispatcher.run_once()
+    assert all(r.status == "delivered" for r in await rows(app))
+
+
+async def test_update_carries_the_alert_message_id(app: App) -> None:
+    await submitted(app)
+    platform = FakePlatform()
+    dispatcher = OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5))
+    await dispatcher.run_once()
+    alert = platform.sent[0]
+    await Conversation(app.engine, DSL_EMAIL).tap(f"dsl:ack:{alert.concern_id}", token=None)
+    await dispatcher.run_once()
+    update = next(m for m in platform.sent if m.kind == "dsl_update")
+    assert update.alert_message_id == f"msg-{alert.outbox_id}"
+    reporter = next(m for m in platform.sent if m.kind == "reporter_update")
+    assert reporter.destination.startswith("staff:")
+
+
+async def test_no_concern_text_in_logs(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.DEBUG):
+        await submitted(app)
+        dispatcher = OutboxDispatcher(app.db, {"console": FakePlatform(channel_down=True)}, timedelta(0))
+        await dispatcher.run_once()
+        dsl = Conversation(app.engine, DSL_EMAIL)
+        await dsl.tap("dsl:view:1", token=None)
+        await dsl.tap("dsl:close:1", token=None)
+        await dsl.tap("nfa")
+        await dsl.say("Family moved; handed to new school's DSL")
+    for secret in ("Jamie", "Testpupil", "hungry", "eaten since Friday", "Family moved", "TEST_KEY"):
+        assert secret not in caplog.text
+    assert "C-2026-0001" in caplog.text
