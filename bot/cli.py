@@ -61,6 +61,8 @@ def chat(
     """Talk to the bot on this computer, as the person with EMAIL."""
     from handlers.console import chat_on_stdio
 
+    logging.getLogger().setLevel(logging.ERROR)  # keep the conversation readable; errors still show
+
     async def work(app: App) -> None:
         if app.config.school.demo and not jsonl:
             typer.secho("Demo school: made-up people and numbers. Create prevent.toml for real use.",

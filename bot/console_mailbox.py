@@ -11,6 +11,8 @@ from storage import outbox, people
 from storage.db import Database
 from storage.models import Outbox
 
+ALERT_KINDS = ("dsl_urgent", "dsl_direct", "dsl_fallback")
+
 
 def replies_for(row: Outbox) -> list[Reply]:
     """Turns an outbox row's neutral payload into the replies to show."""
@@ -38,7 +40,13 @@ class ConsoleMailbox:
                 destinations.append(DSL_CHANNEL)
             rows = await outbox.pending_for(session, school_id, "console", destinations)
             replies: list[Reply] = []
+            alerts_shown: set[object] = set()
             for row in rows:
-                replies += replies_for(row)
                 await outbox.mark_delivered(session, row, f"console:{email}")
+                if row.kind in ALERT_KINDS:
+                    # On one console the channel alert and the direct copy would say the same thing twice.
+                    if row.concern_id in alerts_shown:
+                        continue
+                    alerts_shown.add(row.concern_id)
+                replies += replies_for(row)
             return replies

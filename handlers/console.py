@@ -123,7 +123,8 @@ class ConsoleChat:
         self.out.flush()
 
     def _print(self, reply: Reply, first: int, notification: bool) -> None:
-        lines = [("[NEW] " if notification else "") + ("URGENT: " if reply.urgent else "") + reply.text]
+        text = reply.text.replace("*", "")  # light markdown: bold has no meaning in a terminal
+        lines = [("[NEW] " if notification else "") + text]
         lines += [f"    {label}: {value}" for label, value in reply.facts]
         lines += [f"  [{first + i}] {c.label}" for i, c in enumerate(reply.choices)]
         if self.rich is not None:

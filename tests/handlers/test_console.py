@@ -101,3 +101,12 @@ def test_unknown_choice_is_refused_in_jsonl(workdir: Path) -> None:
     replies = chat(workdir, TEACHER_EMAIL, [{"choice": "go:raise_concern"}, {"choice": "no"}, {"choice": "yes"}])
     assert "didn't recognise" in texts(replies)
     assert "Who is the concern about?" in str(replies[-1]["text"])
+
+
+def test_urgent_alert_reaches_dsl_console_once(workdir: Path) -> None:
+    chat(workdir, TEACHER_EMAIL, [{"choice": "go:raise_concern"}, {"choice": "yes"}])
+    dsl = chat(workdir, DSL_EMAIL, [])
+    urgent = [r for r in dsl if r["notification"]]
+    assert len(urgent) == 1
+    assert urgent[0]["urgent"] and "immediate danger" in str(urgent[0]["text"])
+    assert chat(workdir, DSL_EMAIL, []) == chat(workdir, DSL_EMAIL, [])  # nothing shown twice
