@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import secrets
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,12 +101,19 @@ class Engine:
     services: Services
     store: SessionStore
     clock: Callable[[], datetime]
-    _locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    _locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        """Returns the lock that serialises turns of one conversation (kept only while in use)."""
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handles one inbound message and returns the replies to send."""
-        lock = self._locks.setdefault(inbound.conversation_key, asyncio.Lock())
-        async with lock:
+        async with self._lock(inbound.conversation_key):
             person = await self.services.directory.identify(inbound.user)
             try:
                 return await self._handle(inbound, person)
@@ -125,10 +133,9 @@ class Engine:
 
     async def greet(self, inbound: Inbound) -> list[Reply]:
         """Opens a conversation: carries on a half-told dialog, or shows the menu."""
-        lock = self._locks.setdefault(inbound.conversation_key, asyncio.Lock())
-        async with lock:
+        async with self._lock(inbound.conversation_key):
             person = await self.services.directory.identify(inbound.user)
-            session = await self.store.load(person.school_id, inbound.conversation_key)
+            session = await self._load(person, inbound.conversation_key)
             turn = Turn(inbound, person, session.data if session else {}, self.clock(), self.services)
             if session is None:
                 return [self._menu(turn, greet=True)]
@@ -138,8 +145,7 @@ class Engine:
                 return [Reply(self.services.words("engine.conflict"))]
 
     async def _handle(self, inbound: Inbound, person: Person) -> list[Reply]:
-        school, key = person.school_id, inbound.conversation_key
-        session = await self.store.load(school, key)
+        session = await self._load(person, inbound.conversation_key)
         turn = Turn(inbound, person, session.data if session else {}, self.clock(), self.services)
         choice = inbound.choice
         if choice and choice.startswith(DSL_PREFIX):
@@ -163,6 +169,17 @@ class Engine:
         state = self._state(session)
         outcome = await state.handle(turn)
         return await self._apply(turn, session, outcome)
+
+    async def _load(self, person: Person, key: str) -> SavedSession | None:
+        """Loads the session, coping with one saved by an older version of the bot."""
+        session = await self.store.load(person.school_id, key)
+        if session is not None and session.dialog not in self.dialogs:
+            log.warning("dropped a session for a dialog that no longer exists: %s", session.dialog)
+            await self.store.delete(person.school_id, key)
+            return None
+        if session is not None and session.state not in self.dialogs[session.dialog].states:
+            session.state = self.dialogs[session.dialog].first
+        return session
 
     def _state(self, session: SavedSession) -> State:
         return self.dialogs[session.dialog].states[session.state]

@@ -338,3 +338,20 @@ async def test_free_text_starts_the_right_dialog(app: App) -> None:
     await convo.say("help")
     await convo.say("what is channel")
     assert "voluntary" in convo.text
+
+
+async def test_session_from_an_older_version_is_recovered(app: App) -> None:
+    convo = await start(app)
+    await convo.tap("no")
+    async with app.db.transaction() as session:
+        row = (await session.exec(select(DialogSession))).one()
+        row.state = "a_state_that_was_renamed"
+        session.add(row)
+    await convo.say("anything")
+    assert "immediate danger" in convo.last.text
+    async with app.db.transaction() as session:
+        row = (await session.exec(select(DialogSession))).one()
+        row.dialog = "a_dialog_that_was_removed"
+        session.add(row)
+    await convo.say("who should I tell?")
+    assert "DSL on duty today" in dict(convo.replies[0].facts)
