@@ -24,10 +24,7 @@ async def start(app: App) -> Conversation:
 
 async def tell_up_to_review(convo: Conversation, category: str = "bullying_none") -> None:
     """Answers every question with ordinary answers, stopping at the review."""
-    await convo.tap("no")
-    await convo.tap("child")
-    await convo.say("Jamie Testpupil")
-    await convo.say("Year 9")
+    await up_to_category(convo)
     await convo.tap(category if category != "bullying_none" else "neglect")
     if category == "radicalisation":
         await convo.say("Talks about a group online")
@@ -37,6 +34,14 @@ async def tell_up_to_review(convo: Conversation, category: str = "bullying_none"
     await convo.say("Form room")
     await convo.say("Gave breakfast, listened")
     await convo.say("Nobody else")
+
+
+async def up_to_category(convo: Conversation) -> None:
+    """Answers: not in danger, a child, Jamie Testpupil, Year 9."""
+    await convo.tap("no")
+    await convo.tap("child")
+    await convo.say("Jamie Testpupil")
+    await convo.say("Year 9")
 
 
 def facts(convo: Conversation) -> dict[str, str]:
@@ -143,10 +148,7 @@ async def test_prevent_category_asks_indicators(app: App) -> None:
 async def test_image_categories_warn_never_to_forward_images(app: App) -> None:
     for category in ("sexual_abuse", "online_safety", "exploitation"):
         convo = await start(app)
-        await convo.tap("no")
-        await convo.tap("child")
-        await convo.say("Jamie Testpupil")
-        await convo.say("Year 9")
+        await up_to_category(convo)
         await convo.tap(category)
         assert "never upload, forward" in convo.text
         await convo.say("cancel")
@@ -157,10 +159,7 @@ async def test_other_categories_go_straight_to_what_happened(app: App) -> None:
         if category in ("radicalisation", "sexual_abuse", "online_safety", "exploitation"):
             continue
         convo = await start(app)
-        await convo.tap("no")
-        await convo.tap("child")
-        await convo.say("Jamie Testpupil")
-        await convo.say("Year 9")
+        await up_to_category(convo)
         await convo.tap(category)
         assert "What did you see or hear?" in convo.text
         assert "never upload" not in convo.text
@@ -231,10 +230,7 @@ async def test_start_again_keeps_urgent_reference(app: App) -> None:
 
 async def test_unreadable_and_future_dates_are_refused_kindly(app: App) -> None:
     convo = await start(app)
-    await convo.tap("no")
-    await convo.tap("child")
-    await convo.say("Jamie Testpupil")
-    await convo.say("Year 9")
+    await up_to_category(convo)
     await convo.tap("neglect")
     await convo.say("Hungry")
     await convo.tap("none")
