@@ -14,6 +14,7 @@ from bot.wording import Words
 from dialogs.alerts import alert_reply
 from dialogs.messages import Reply
 from dialogs.ports import (
+    ConcernClosed,
     ConcernDetails,
     ConcernDraft,
     ConcernSummary,
@@ -176,8 +177,8 @@ class ConcernService:
         await self._require_dsl(person, action, concern_id)
         async with self.db.transaction() as session:
             concern = await self._concern(session, concern_id)
-            if concern.status == "closed":
-                raise UnknownConcern(concern_id)
+            if concern.status == "closed" and action != "note":  # a closed record may still be annotated
+                raise ConcernClosed(concern_id)
             now = utcnow()
             if status == "acknowledged" and concern.status == "new":
                 concern.status, concern.acknowledged_at = status, now

@@ -6,7 +6,7 @@ from dialogs.alerts import alert_reply
 from dialogs.engine import Dialog, Done, Next, Outcome, Retry, State, Turn
 from dialogs.intents import pick
 from dialogs.messages import Choice, Reply
-from dialogs.ports import ConcernDetails, NotPermitted, UnknownConcern
+from dialogs.ports import ConcernClosed, ConcernDetails, NotPermitted, UnknownConcern
 
 ACTION_TYPES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "nfa")
 OUTCOMES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "resolved", "nfa")
@@ -51,7 +51,7 @@ async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
         return Done(Reply(turn.t("dsl.not_permitted")))
     except UnknownConcern:
         return Done(Reply(turn.t("dsl.unknown")))
-    if summary.status == "closed":
+    if summary.status == "closed" and verb != "note":
         return Done(Reply(turn.t("dsl.closed_already", reference=summary.reference)))
     turn.data["reference"] = summary.reference
     first = {"note": "note_text", "action": "action_type", "close": "close_outcome"}.get(verb)
@@ -108,8 +108,11 @@ async def on_action_reason(turn: Turn) -> Outcome:
     reason = _reason(turn)
     if isinstance(reason, Retry):
         return reason
-    summary = await turn.services.desk.record_action(
-        turn.person, _concern_id(turn), str(turn.data.get("action")), reason)
+    try:
+        summary = await turn.services.desk.record_action(
+            turn.person, _concern_id(turn), str(turn.data.get("action")), reason)
+    except ConcernClosed:
+        return Done(Reply(turn.t("dsl.closed_meanwhile", reference=turn.data.get("reference"))))
     return Done(Reply(turn.t("dsl.action.done", reference=summary.reference)))
 
 
@@ -137,8 +140,11 @@ async def on_close_reason(turn: Turn) -> Outcome:
     reason = _reason(turn)
     if isinstance(reason, Retry):
         return reason
-    summary = await turn.services.desk.close(
-        turn.person, _concern_id(turn), str(turn.data.get("outcome")), reason)
+    try:
+        summary = await turn.services.desk.close(
+            turn.person, _concern_id(turn), str(turn.data.get("outcome")), reason)
+    except ConcernClosed:
+        return Done(Reply(turn.t("dsl.closed_meanwhile", reference=turn.data.get("reference"))))
     return Done(Reply(turn.t("dsl.close.done", reference=summary.reference)))
 
 

@@ -115,6 +115,10 @@ class UnknownConcern(Exception):
     """Raised when a concern id does not exist for this school."""
 
 
+class ConcernClosed(Exception):
+    """Raised when an action needs an open concern and it has been closed meanwhile."""
+
+
 class ConcernDesk(Protocol):
     """Takes concerns in and carries the DSL team's decisions."""
 

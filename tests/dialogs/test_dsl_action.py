@@ -119,3 +119,20 @@ async def test_acknowledge_twice_is_harmless(app: App) -> None:
     await dsl.tap(f"dsl:ack:{concern_id}", token=None)
     assert "already" in dsl.text
     assert len(await outbox(app, "reporter_update")) == 1
+
+
+async def test_closed_meanwhile_and_notes_after_closing(app: App) -> None:
+    concern_id = await raised(app)
+    first, second = Conversation(app.engine, DSL_EMAIL), Conversation(app.engine, DEPUTY_EMAIL)
+    await first.tap(f"dsl:close:{concern_id}", token=None)
+    await first.tap("nfa")
+    await second.tap(f"dsl:close:{concern_id}", token=None)
+    await second.tap("monitor")
+    await first.say("No further concerns after talking to parents")
+    await second.say("Keep an eye on attendance")
+    assert "closed by someone else" in second.text
+    await second.tap(f"dsl:note:{concern_id}", token=None)
+    await second.say("Attendance to be watched (added after closing)")
+    assert "Note added" in second.text
+    await second.tap(f"dsl:action:{concern_id}", token=None)
+    assert "is closed" in second.text
