@@ -1,14 +1,227 @@
-"""Wires handlers/teams into the server. (Owned by the Teams work; a stub until it lands.)"""
+"""Wires handlers/teams into the server: storage for it, outbox delivery, readiness."""
 
 from __future__ import annotations
 
+import json
+import logging
 from typing import TYPE_CHECKING
+
+from aiohttp import web
+from sqlmodel import col, delete, select
+
+from bot.concerns import DSL_CHANNEL, staff_destination
+from bot.platforms import DeliveryError, OutboundMessage
+from dialogs.messages import Reply
+from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
+from storage import outbox, people
+from storage.models import ConversationRef, ProcessedEvent, Staff
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.platforms import Platform
 
+log = logging.getLogger(__name__)
+PLATFORM = "teams"
+
+
+class DbTeamsStore:
+    """Implements the Teams handler's TeamsStore and ReplyQueue over the database."""
+
+    def __init__(self, app: App) -> None:
+        self.app, self.db, self.school_id = app, app.db, app.school_id
+
+    async def claim(self, key: str) -> bool:
+        """Records an activity key; False if it was already processed."""
+        async with self.db.transaction() as session:
+            return await people.claim_event(session, PLATFORM, key)
+
+    async def release(self, key: str) -> None:
+        """Forgets a claimed activity key after a failed turn."""
+        async with self.db.transaction() as session:
+            await session.exec(delete(ProcessedEvent).where(  # type: ignore[call-overload]
+                col(ProcessedEvent.platform) == PLATFORM, col(ProcessedEvent.event_id) == key))
+
+    async def save_reference(self, target: str, reference: dict[str, object]) -> None:
+        """Stores a conversation reference."""
+        async with self.db.transaction() as session:
+            await people.save_conversation_ref(session, self.school_id, PLATFORM, target, json.dumps(reference))
+
+    async def reference(self, target: str) -> dict[str, object] | None:
+        """Returns a stored conversation reference."""
+        async with self.db.transaction() as session:
+            found = await people.conversation_ref(session, self.school_id, PLATFORM, target)
+        data = json.loads(found) if found else None
+        return data if isinstance(data, dict) else None
+
+    async def forget_reference(self, target: str) -> None:
+        """Removes a stored conversation reference."""
+        async with self.db.transaction() as session:
+            await session.exec(delete(ConversationRef).where(  # type: ignore[call-overload]
+                col(ConversationRef.school_id) == self.school_id, col(ConversationRef.platform) == PLATFORM,
+                col(ConversationRef.target) == target))
+
+    async def known_email(self, user_id: str) -> str | None:
+        """Returns the email of the member of staff linked to this Teams id."""
+        async with self.db.transaction() as session:
+            staff = await people.staff_by_platform_id(session, self.school_id, PLATFORM, user_id)
+        if staff is None or staff.email.startswith(f"{PLATFORM}:"):
+            return None
+        return staff.email
+
+    async def link_member(self, member: Member) -> None:
+        """Links a Teams id to the member of staff with that email (existing staff only)."""
+        if not member.email:
+            return
+        async with self.db.transaction() as session:
+            staff = await people.staff_by_email(session, self.school_id, member.email)
+            if staff is not None and staff.teams_user_id != member.user_id:
+                staff.teams_user_id = member.user_id
+                session.add(staff)
+
+    async def is_dsl_email(self, email: str) -> bool:
+        """True only for people in the school file's DSL team."""
+        return bool(email) and self.app.directory.is_dsl(email)
+
+    async def queue(self, user_id: str, replies: list[Reply]) -> bool:
+        """Queues replies for someone's personal chat in the outbox; False if they are not known."""
+        async with self.db.transaction() as session:
+            staff = await people.staff_by_platform_id(session, self.school_id, PLATFORM, user_id)
+            if staff is None or staff.id is None:
+                return False
+            payload: dict[str, object] = {"reply": replies[0].to_json() if replies else Reply("").to_json(),
+                                          "replies": [r.to_json() for r in replies]}
+            await outbox.enqueue(session, self.school_id, PLATFORM, staff_destination(staff.id), "reply", payload)
+        return True
+
+    async def teams_id_of(self, staff_id: int) -> str | None:
+        """Returns a member of staff's Teams user id, if known."""
+        async with self.db.transaction() as session:
+            staff = await people.staff_by_id(session, staff_id)
+        return staff.teams_user_id if staff is not None else None
+
+    async def dsl_members(self) -> list[Member]:
+        """Returns the DSL team members whose Teams ids are known (for @mentions)."""
+        async with self.db.transaction() as session:
+            query = select(Staff).where(Staff.school_id == self.school_id, col(Staff.is_dsl).is_(True),
+                                        col(Staff.teams_user_id).is_not(None), col(Staff.active).is_(True))
+            rows = list((await session.exec(query)).all())
+        return [Member(str(s.teams_user_id), s.name, s.email) for s in rows if self.app.directory.is_dsl(s.email)]
+
+
+def replies_of(payload: dict[str, object]) -> list[Reply]:
+    """Returns the replies in a neutral outbox payload ("replies", else "reply")."""
+    many = payload.get("replies")
+    if isinstance(many, list) and many:
+        return [Reply.from_json(r) for r in many if isinstance(r, dict)]
+    one = payload.get("reply")
+    return [Reply.from_json(one)] if isinstance(one, dict) else []
+
+
+class TeamsPlatform:
+    """Microsoft Teams, hosted in the shared aiohttp server."""
+
+    name = PLATFORM
+
+    def __init__(self, app: App) -> None:
+        settings, place = app.settings, app.config.teams
+        self.app = app
+        self.options = TeamsOptions(settings.microsoft_app_id.strip(), settings.microsoft_app_password,
+                                    settings.microsoft_app_type.strip() or "SingleTenant",
+                                    settings.microsoft_app_tenant_id.strip(), place.dsl_team_name,
+                                    place.dsl_channel_name)
+        self.store = DbTeamsStore(app)
+        self.endpoint = TeamsEndpoint(self.options, app.engine, self.store, self.store, app.words)
+        self.messenger = self.endpoint.messenger
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """Adds POST /api/messages."""
+        self.endpoint.add_routes(web_app)
+
+    async def deliver(self, message: OutboundMessage) -> str:
+        """Sends one outbox message; raises DeliveryError so the outbox retries and falls back."""
+        try:
+            if message.kind == "dsl_update":
+                return await self._update(message)
+            replies = replies_of(message.payload)
+            if message.destination == DSL_CHANNEL:
+                return await self._to_channel(message, replies)
+            if message.destination.startswith("staff:"):
+                return await self._to_staff(message, replies)
+        except SendFailed as exc:
+            raise DeliveryError(str(exc), exc.retry_after) from exc
+        raise DeliveryError(f"unknown destination kind for outbox row {message.outbox_id}")
+
+    async def _to_channel(self, message: OutboundMessage, replies: list[Reply]) -> str:
+        mentions: list[Member] = []
+        line = ""
+        if message.kind == "dsl_urgent":
+            mentions = await self.store.dsl_members()
+            line = self.app.words("teams.urgent_mention", reference=message.payload.get("reference", ""))
+        ids = await self.messenger.to_dsl(replies, mentions, line)
+        return ids[0] if ids else ""
+
+    async def _to_staff(self, message: OutboundMessage, replies: list[Reply]) -> str:
+        staff_id = int(message.destination.split(":", 1)[1])
+        user_id = await self.store.teams_id_of(staff_id)
+        if not user_id:
+            raise DeliveryError(f"staff {staff_id} has no Teams id yet: they need to open a chat with the bot "
+                                "once (or be in the DSL team the bot is added to)")
+        heading = self.app.words("teams.fallback_heading") if message.kind == "dsl_fallback" else ""
+        try:
+            ids = await self.messenger.to_person(user_id, replies, heading)
+        except SendFailed as exc:
+            if exc.permanent:
+                await self.store.forget_reference(USER_PREFIX + user_id)
+            raise
+        return ids[0] if ids else ""
+
+    async def _update(self, message: OutboundMessage) -> str:
+        """Updates the alert card in place and replies in its thread with the progress line."""
+        alert = Reply.from_json(message.payload["alert"])  # type: ignore[arg-type]
+        thread = Reply.from_json(message.payload["thread"])  # type: ignore[arg-type]
+        if not message.alert_message_id:
+            ids = await self.messenger.to_dsl([thread, alert])
+            return ids[0] if ids else ""
+        try:
+            await self.messenger.update_dsl_card(message.alert_message_id, alert)
+        except SendFailed as exc:
+            if not exc.permanent:
+                raise
+            log.warning("alert card could not be updated in place (%s); posting its current state", exc)
+            await self.messenger.to_dsl([alert])
+        ids = await self.messenger.dsl_thread(message.alert_message_id, [thread])
+        return ids[0] if ids else ""
+
+    async def readiness(self) -> list[str]:
+        """Returns what stops Teams from working, each with what to fix."""
+        problems = list(self.endpoint.problems)
+        school = self.app.config.school
+        if school.platform != PLATFORM:
+            problems.append(f"Teams: the school file says platform = '{school.platform}', so concerns are not "
+                            "sent to Teams; set platform = \"teams\" under [school]")
+        name = self.options.dsl_team_name
+        if not name:
+            problems.append("Teams: set dsl_team_name under [teams] in the school file (the team of the DSL team)")
+        elif await self.store.reference(DSL_TARGET) is None:
+            problems.append("Teams: " + (self.endpoint.turns.installs.problem or
+                                         f"the bot has not been added to the DSL team '{name}' yet: add the app "
+                                         "to that team (docs/teams.md)"))
+        return problems
+
+    async def start(self) -> None:
+        """Says loudly when requests are not authenticated."""
+        if not self.options.authenticated:
+            log.warning("Teams: MicrosoftAppId is not set; /api/messages accepts UNAUTHENTICATED requests. "
+                        "Local testing only.")
+        for problem in self.endpoint.problems if self.options.authenticated else []:
+            log.error("%s", problem)
+
+    async def stop(self) -> None:
+        """Nothing runs in the background."""
+
 
 def teams_platform(app: App) -> Platform | None:
-    """Returns the Teams platform when it is configured, else None."""
+    """Returns the Teams platform when MicrosoftAppId is set or the school file says platform = "teams"."""
+    if app.settings.microsoft_app_id or app.config.school.platform == PLATFORM:
+        return TeamsPlatform(app)
     return None

@@ -1,0 +1,128 @@
+"""POST /api/messages: checks the request (400 malformed, 401 unsigned), then runs the turn."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import serializer_helper
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
+
+from dialogs.engine import Engine
+from handlers.teams.messenger import Messenger
+from handlers.teams.ports import ReplyQueue, TeamsOptions, TeamsStore, Wording
+from handlers.teams.turns import TeamsTurns
+
+log = logging.getLogger(__name__)
+ROUTE = "/api/messages"
+APP_TYPES = ("singletenant", "multitenant", "userassignedmsi")
+MAX_TEXT = 100_000
+
+
+def configuration_problems(options: TeamsOptions) -> list[str]:
+    """Returns what is wrong with the app registration settings (empty when usable)."""
+    if not options.app_id:
+        return ["Teams: MicrosoftAppId is not set, so /api/messages accepts UNAUTHENTICATED requests "
+                "(local testing only). Set MicrosoftAppId, MicrosoftAppPassword, MicrosoftAppType and "
+                "MicrosoftAppTenantId (docs/teams.md)"]
+    kind = options.app_type.strip().lower()
+    problems = []
+    if kind not in APP_TYPES:
+        problems.append(f"Teams: MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI "
+                        f"(got {options.app_type!r})")
+    if kind in ("singletenant", "userassignedmsi") and not options.tenant_id:
+        problems.append("Teams: MicrosoftAppTenantId must be set for a SingleTenant or UserAssignedMSI bot")
+    if kind in ("singletenant", "multitenant") and not options.app_password:
+        problems.append("Teams: MicrosoftAppPassword must be set (the client secret of the Entra app)")
+    return problems
+
+
+def make_adapter(options: TeamsOptions) -> CloudAdapter:
+    """Builds the CloudAdapter: authenticated with the app registration, or open for local testing."""
+    if options.authenticated:
+        config = SimpleNamespace(APP_ID=options.app_id, APP_PASSWORD=options.app_password,
+                                 APP_TYPE=options.app_type, APP_TENANTID=options.tenant_id)
+    else:
+        config = SimpleNamespace(APP_ID=None, APP_PASSWORD=None, APP_TYPE="MultiTenant")
+    return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
+
+
+def _is_text(value: object, limit: int = 1_000) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit
+
+
+def activity_problem(body: Any) -> str:
+    """Returns why a request body is not a usable activity ("" when it is)."""
+    if not isinstance(body, dict):
+        return "not a JSON object"
+    if not _is_text(body.get("type"), 50):
+        return "no type"
+    service = body.get("serviceUrl")
+    if not _is_text(service) or not str(service).startswith(("https://", "http://")):
+        return "no serviceUrl"
+    conversation, sender = body.get("conversation"), body.get("from")
+    if not isinstance(conversation, dict) or not _is_text(conversation.get("id")):
+        return "no conversation id"
+    if not isinstance(sender, dict) or not _is_text(sender.get("id")):
+        return "no sender"
+    if not _is_text(body.get("channelId"), 50):
+        return "no channelId"
+    if "text" in body and body["text"] is not None and not isinstance(body["text"], str | None):
+        return "text is not a string"
+    if isinstance(body.get("text"), str) and len(body["text"]) > MAX_TEXT:
+        return "text too long"
+    if body.get("value") is not None and not isinstance(body["value"], dict | str):
+        return "value is not an object"
+    if body.get("id") is not None and not _is_text(body.get("id"), 300):
+        return "bad id"
+    return ""
+
+
+class TeamsEndpoint:
+    """The Teams side of the server: adapter, turn handler and proactive messenger."""
+
+    def __init__(self, options: TeamsOptions, engine: Engine, store: TeamsStore, queue: ReplyQueue,
+                 words: Wording) -> None:
+        self.options = options
+        self.problems = configuration_problems(options)
+        broken = options.authenticated and bool(self.problems)
+        self.adapter = make_adapter(options if not broken else TeamsOptions())
+        self.usable = not broken
+        self.messenger = Messenger(self.adapter, options.app_id, store)
+        self.turns = TeamsTurns(engine, store, queue, words, options, self.messenger)
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """Adds POST /api/messages."""
+        web_app.router.add_post(ROUTE, self.post)
+
+    async def post(self, request: web.Request) -> web.StreamResponse:
+        """Handles one activity from the Bot Connector."""
+        if not self.usable:
+            log.error("Teams request refused: the app registration settings are incomplete")
+            return web.json_response({"error": "Teams is not configured"}, status=503)
+        auth = request.headers.get("Authorization", "")
+        if self.options.authenticated and not auth:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "body is not JSON"}, status=400)
+        problem = activity_problem(body)
+        if problem:
+            log.warning("malformed Teams activity refused: %s", problem)
+            return web.json_response({"error": problem}, status=400)
+        try:
+            activity = Activity().deserialize(body)
+        except (DeserializationError, ValueError, TypeError, AttributeError):
+            return web.json_response({"error": "not an activity"}, status=400)
+        try:
+            answer = await self.adapter.process_activity(auth, activity, self.turns.on_turn)
+        except PermissionError:
+            return web.json_response({"error": "unauthorized"}, status=401)
+        if answer is not None:
+            return web.json_response(serializer_helper(answer.body), status=answer.status)
+        return web.Response(status=200)
