@@ -14,7 +14,7 @@ from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.messages import Reply
 from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
 from storage import outbox, people
-from storage.models import ConversationRef, ProcessedEvent, Staff
+from storage.models import ConversationRef, Outbox, ProcessedEvent, Staff
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -92,6 +92,17 @@ class DbTeamsStore:
                                           "replies": [r.to_json() for r in replies]}
             await outbox.enqueue(session, self.school_id, PLATFORM, staff_destination(staff.id), "reply", payload)
         return True
+
+    async def newest_alert(self, concern_id: int | None) -> Reply | None:
+        """Returns the alert as the newest update left it (updates may be sent in any order)."""
+        if concern_id is None:
+            return None
+        async with self.db.transaction() as session:
+            query = (select(Outbox.payload).where(Outbox.concern_id == concern_id, Outbox.kind == "dsl_update")
+                     .order_by(col(Outbox.id).desc()).limit(1))
+            payload = (await session.exec(query)).first()
+        alert = json.loads(payload).get("alert") if payload else None
+        return Reply.from_json(alert) if isinstance(alert, dict) else None
 
     async def teams_id_of(self, staff_id: int) -> str | None:
         """Returns a member of staff's Teams user id, if known."""
@@ -177,7 +188,8 @@ class TeamsPlatform:
 
     async def _update(self, message: OutboundMessage) -> str:
         """Updates the alert card in place and replies in its thread with the progress line."""
-        alert = Reply.from_json(message.payload["alert"])  # type: ignore[arg-type]
+        alert = await self.store.newest_alert(message.concern_id) or Reply.from_json(
+            message.payload["alert"])  # type: ignore[arg-type]
         thread = Reply.from_json(message.payload["thread"])  # type: ignore[arg-type]
         if not message.alert_message_id:
             ids = await self.messenger.to_dsl([thread, alert])

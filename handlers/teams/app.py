@@ -6,6 +6,7 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
+import jwt
 from aiohttp import web
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -121,7 +122,8 @@ class TeamsEndpoint:
             return web.json_response({"error": "not an activity"}, status=400)
         try:
             answer = await self.adapter.process_activity(auth, activity, self.turns.on_turn)
-        except PermissionError:
+        except (PermissionError, jwt.PyJWTError):
+            log.warning("Teams request with a missing or invalid token refused")
             return web.json_response({"error": "unauthorized"}, status=401)
         if answer is not None:
             return web.json_response(serializer_helper(answer.body), status=answer.status)

@@ -29,6 +29,7 @@ class Call:
     method: str
     path: str
     body: Any
+    status: int = 200
 
     @property
     def parts(self) -> list[str]:
@@ -106,7 +107,7 @@ class FakeConnector:
 
     def sent(self) -> list[Call]:
         """Messages posted (not typing, not updates, not look-ups)."""
-        return [c for c in self.calls if c.method == "POST" and "activities" in c.parts
+        return [c for c in self.calls if c.method == "POST" and "activities" in c.parts and c.status < 300
                 and isinstance(c.body, dict) and c.body.get("type") == "message"]
 
     def sent_to(self, conversation: str) -> list[Call]:
@@ -117,7 +118,7 @@ class FakeConnector:
         return [c for c in self.calls if isinstance(c.body, dict) and c.body.get("type") == "typing"]
 
     def updates(self) -> list[Call]:
-        return [c for c in self.calls if c.method == "PUT"]
+        return [c for c in self.calls if c.method == "PUT" and c.status < 300]
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else None
@@ -128,6 +129,7 @@ class FakeConnector:
             self.invalid_cards += errors
         if self.down or self.fail_next:
             status = 503 if self.down else self.fail_next.pop(0)
+            call.status = status
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}
             return web.json_response({"error": {"code": "ServiceError", "message": "failing on purpose"}},
                                      status=status, headers=headers)

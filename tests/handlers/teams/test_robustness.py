@@ -1,0 +1,145 @@
+"""Repeats, malformed and unsigned requests, a Connector outage with the fallback, very long answers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, func, select
+
+from handlers.teams.cards import MAX_CARD_BYTES
+from storage.db import utcnow
+from storage.models import Outbox, ProcessedEvent, Staff
+from tests.handlers.teams.conftest import TEAM, Harness, start
+from tests.handlers.teams.fake_connector import FakeConnector
+from tests.handlers.teams.test_concern import raise_concern
+from tests.handlers.teams.test_dsl import alert_id
+from tests.helpers import FrozenClock
+
+
+async def count(teams: Harness, model: type) -> int:
+    async with teams.app.db.transaction() as session:
+        return int((await session.exec(select(func.count()).select_from(model))).one())
+
+
+async def test_a_repeated_activity_is_processed_once(teams: Harness) -> None:
+    activity = teams.personal("teacher", text="Raise a concern")
+    assert await teams.post(activity) == 200
+    first = len(teams.fake.sent())
+    assert await teams.post(activity) == 200
+    assert len(teams.fake.sent()) == first, "Teams' retry of the same activity gets no second answer"
+    answer = teams.personal("teacher", value={"choice": "no", "token": teams.token("teacher", "no")})
+    assert await teams.post(answer) == 200
+    assert await teams.post(answer) == 200
+    assert "Who is the concern about?" in teams.fake.sent()[-1].text
+    assert "That button is from an earlier message" not in "".join(c.text for c in teams.fake.sent())
+
+
+@pytest.mark.parametrize("body", [
+    b"this is not json",
+    b"[1, 2, 3]",
+    json.dumps({"type": "message", "text": "hi"}).encode(),
+    json.dumps({"type": "message", "serviceUrl": "ftp://x", "channelId": "msteams", "from": {"id": "29:a"},
+                "conversation": {"id": "a:1"}}).encode(),
+    json.dumps({"type": "message", "serviceUrl": "http://127.0.0.1:9", "channelId": "msteams",
+                "from": {"id": "29:a"}, "conversation": "a:1"}).encode(),
+    json.dumps({"type": "message", "serviceUrl": "http://127.0.0.1:9", "channelId": "msteams",
+                "from": {"id": "29:a"}, "conversation": {"id": "a:1"}, "value": [1]}).encode(),
+])
+async def test_a_malformed_activity_gets_400_and_changes_nothing(teams: Harness, body: bytes) -> None:
+    calls, staff, events = len(teams.fake.calls), await count(teams, Staff), await count(teams, ProcessedEvent)
+    status = await teams.post({}, headers={"Content-Type": "application/json"}, raw=body)
+    assert status == 400
+    assert len(teams.fake.calls) == calls
+    assert (await count(teams, Staff), await count(teams, ProcessedEvent)) == (staff, events)
+
+
+@pytest.fixture
+async def authenticated(tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> AsyncIterator[Harness]:
+    """The server with an app registration configured: requests must be signed."""
+    env = {"MicrosoftAppId": "00000000-0000-0000-0000-000000000001", "MicrosoftAppPassword": "not-a-real-secret",
+           "MicrosoftAppType": "MultiTenant"}
+    async for harness in start(tmp_path, clock, fake, **env):
+        yield harness
+
+
+async def test_an_unsigned_request_gets_401_when_authentication_is_on(authenticated: Harness) -> None:
+    staff = await count(authenticated, Staff)
+    assert await authenticated.post(authenticated.personal("teacher", text="hello")) == 401
+    forged = {"Authorization": "Bearer not-a-token"}
+    assert await authenticated.post(authenticated.personal("teacher", text="hello"), headers=forged) == 401
+    assert authenticated.fake.calls == []
+    assert await count(authenticated, Staff) == staff
+    assert not any("UNAUTHENTICATED" in p for p in await authenticated.platform.readiness())
+
+
+async def test_local_mode_is_reported_as_not_ready(teams: Harness) -> None:
+    problems = await teams.platform.readiness()
+    assert any("UNAUTHENTICATED" in p for p in problems)
+    async with teams.http.get(f"{teams.url}/readyz") as response:
+        assert response.status == 503
+
+
+async def _due_now(teams: Harness, created_minutes_ago: float = 0) -> None:
+    """Makes every pending row due now (and, if asked, older than it is): no waiting in tests."""
+    async with teams.app.db.transaction() as session:
+        for row in (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all():
+            row.next_attempt_at = utcnow()
+            if created_minutes_ago:
+                row.created_at = utcnow() - timedelta(minutes=created_minutes_ago)
+            session.add(row)
+
+
+async def test_an_outage_falls_back_to_each_dsl_member_directly(
+        teams: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await raise_concern(teams)
+    teams.fake.down = True
+    assert await teams.drain() == 0
+    await _due_now(teams, created_minutes_ago=6)
+    with caplog.at_level(logging.ERROR):
+        assert await teams.drain() == 0
+    assert any("undelivered" in r.getMessage() for r in caplog.records)
+    teams.fake.down = False
+    await _due_now(teams)
+    await teams.drain()
+    assert len(teams.fake.sent_to(TEAM)) == 1, "the alert still reaches the channel once it is back"
+    for who in ("alex", "sam"):
+        direct = teams.to_person(who)
+        assert direct and "could not be reached" in direct[-1].text and "C-2026-0001" in direct[-1].text
+    async with teams.app.db.transaction() as session:
+        pending = (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all()
+    assert list(pending) == []
+
+
+async def test_429_waits_as_told_then_succeeds(teams: Harness) -> None:
+    await raise_concern(teams)
+    teams.fake.fail_next, teams.fake.retry_after = [429], "7"
+    assert await teams.drain() == 0
+    async with teams.app.db.transaction() as session:
+        row = (await session.exec(select(Outbox).where(Outbox.kind == "dsl_alert"))).one()
+    assert "429" in row.last_error
+    assert timedelta(seconds=5) < row.next_attempt_at - utcnow() <= timedelta(seconds=7)
+    await _due_now(teams)
+    assert await teams.drain() == 1
+    assert len(teams.fake.sent_to(TEAM)) == 1
+
+
+async def test_a_10000_character_answer_stays_within_card_limits_and_is_whole(teams: Harness) -> None:
+    answer = " ".join(f"word{i:05d}" for i in range(1000)) + "!"
+    assert len(answer) == 10_000
+    await raise_concern(teams, seen=answer)
+    review = [c for c in teams.to_person("teacher") if "Please check your concern" in c.text]
+    for call in teams.fake.sent():
+        for card in call.cards:
+            assert len(json.dumps(card).encode()) <= MAX_CARD_BYTES
+    await teams.drain()
+    details = await teams.press("alex", "dsl:view:1", await alert_id(teams))
+    assert answer in "".join(c.text for c in details), "the details view holds every character"
+    assert review, "the review was shown"
+    async with teams.app.db.transaction() as session:
+        rows = (await session.exec(select(Outbox).where(col(Outbox.destination) == "dsl"))).all()
+    assert all(answer[:50] not in r.payload for r in rows)
