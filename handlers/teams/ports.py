@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from dialogs.messages import Reply
@@ -17,7 +17,7 @@ class TeamsOptions:
     """How this deployment talks to Teams: app registration and where the DSL team works."""
 
     app_id: str = ""
-    app_password: str = ""
+    app_password: str = field(default="", repr=False)
     app_type: str = "SingleTenant"
     tenant_id: str = ""
     dsl_team_name: str = ""
