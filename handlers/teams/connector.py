@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -206,17 +205,28 @@ async def team_members(context: TurnContext, team_id: str) -> list[Member]:
         raise failure(exc) from exc
 
 
+async def _teams_api(context: TurnContext, call: Callable[[Any], Any]) -> Any:
+    """Runs a Teams API call (the SDK's Teams client is synchronous) in a thread, retries off."""
+    client = await TeamsInfo.get_teams_connector_client(context)
+    client.config.retry_policy.retries = 0
+    client.config.connection.timeout = TIMEOUT_SECONDS
+    try:
+        return await asyncio.to_thread(call, client)
+    except FAILURES as exc:
+        raise failure(exc) from exc
+
+
+async def team_name(context: TurnContext, team_id: str) -> str:
+    """Returns a team's name."""
+    details = await _teams_api(context, lambda client: client.teams.get_team_details(team_id))
+    return str(getattr(details, "name", "") or "")
+
+
 async def channel_id_named(context: TurnContext, team_id: str, name: str) -> str | None:
     """Returns the id of the team's channel with this name (General is the team id itself)."""
     if not name or name.strip().lower() == "general":
         return team_id
-    client = await TeamsInfo.get_teams_connector_client(context)
-    client.config.retry_policy.retries = 0
-    try:
-        answer = client.teams.get_teams_channels(team_id)
-        result = await answer if inspect.isawaitable(answer) else answer
-    except FAILURES as exc:
-        raise failure(exc) from exc
+    result = await _teams_api(context, lambda client: client.teams.get_teams_channels(team_id))
     for channel in result.conversations or []:
         if (channel.name or "").strip().lower() == name.strip().lower():
             return str(channel.id)

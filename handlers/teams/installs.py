@@ -7,12 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from botbuilder.core import TurnContext
-from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
 from handlers.teams import connector
 from handlers.teams.connector import SendFailed
-from handlers.teams.ports import DSL_TARGET, USER_PREFIX, Member, TeamsOptions, TeamsStore
+from handlers.teams.ports import DSL_TARGET, USER_PREFIX, TeamsOptions, TeamsStore
 
 log = logging.getLogger(__name__)
 Greet = Callable[[TurnContext, str], Awaitable[None]]
@@ -65,10 +64,9 @@ class Installs:
             return False
         if not name:
             try:
-                details = await TeamsInfo.get_team_details(context, team_id)
-                name = str(getattr(details, "name", "") or "")
-            except connector.FAILURES as exc:
-                log.warning("could not read the team's name: %s", connector.failure(exc))
+                name = await connector.team_name(context, team_id)
+            except SendFailed as exc:
+                log.warning("could not read the team's name: %s", exc)
                 return False
         return name.strip().casefold() == wanted
 

@@ -157,11 +157,11 @@ async def fake() -> AsyncIterator[FakeConnector]:
     assert connector.invalid_cards == [], "a card the bot sent is not valid Adaptive Card 1.5"
 
 
-async def start(tmp_path: Path, clock: FrozenClock, fake: FakeConnector,
+async def start(tmp_path: Path, clock: FrozenClock, fake: FakeConnector, school: Any = None,
                 **env: str) -> AsyncIterator[Harness]:
     """Builds the whole app with Teams and serves it; the outbox is drained by the test (no timers)."""
     settings = make_settings(f"sqlite:///{tmp_path / 'prevent.db'}", **env)
-    app = await build(settings, config=teams_school(), clock=clock)
+    app = await build(settings, config=school or teams_school(), clock=clock)
     platform = TeamsPlatform(app)
     web_app = build_web_app(app, [platform])
     web_app.cleanup_ctx.clear()  # no background sender: each test drains the outbox itself

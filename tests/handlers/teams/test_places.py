@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from bot.config import demo_text, parse
 from handlers.teams import DSL_TARGET
-from tests.handlers.teams.conftest import OTHER_TEAM, PEOPLE, TEAM, Harness
-from tests.handlers.teams.test_concern import NARRATIVE
+from tests.handlers.teams.conftest import OTHER_TEAM, PEOPLE, TEAM, Harness, start
+from tests.handlers.teams.fake_connector import FakeConnector
+from tests.handlers.teams.test_concern import NARRATIVE, raise_concern
+from tests.helpers import FrozenClock
 
 
 async def test_a_channel_mention_moves_to_personal_chat(teams: Harness) -> None:
@@ -59,3 +64,30 @@ async def test_a_team_that_is_not_the_dsl_team_never_gets_alerts(teams: Harness)
     assert await teams.post(teams.install(team=OTHER_TEAM, name="Staff room")) == 200
     assert await teams.platform.store.reference(DSL_TARGET) is None
     assert any("removed from the DSL team" in p for p in await teams.platform.readiness())
+
+
+async def test_the_dsl_channel_can_be_a_named_standard_channel(
+        tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> None:
+    school = parse(demo_text().replace('platform = "console"', 'platform = "teams"')
+                   .replace('dsl_channel_name = "General"', 'dsl_channel_name = "Concerns"'), "demo")
+    fake.teams[TEAM]["channels"] = [{"id": TEAM}, {"id": "19:concerns@thread.tacv2", "name": "Concerns"}]
+    async for teams in start(tmp_path, clock, fake, school=school):
+        assert await teams.post(teams.install()) == 200
+        reference = await teams.platform.store.reference(DSL_TARGET)
+        assert reference is not None and reference["conversation"]["id"] == "19:concerns@thread.tacv2"
+        await raise_concern(teams)
+        await teams.drain()
+        assert len(teams.fake.sent_to("19:concerns@thread.tacv2")) == 1
+        assert teams.fake.sent_to(TEAM) == []
+
+
+async def test_a_team_event_without_the_team_name_asks_teams_for_it(teams: Harness) -> None:
+    removed = teams.install()
+    removed["membersAdded"], removed["membersRemoved"] = [], [{"id": "28:prevent-bot"}]
+    assert await teams.post(removed) == 200
+    assert await teams.platform.store.reference(DSL_TARGET) is None
+    nameless = teams.install()
+    nameless["channelData"]["team"] = {"id": TEAM}
+    assert await teams.post(nameless) == 200
+    assert await teams.platform.store.reference(DSL_TARGET) is not None
+    assert any(c.path == f"/v3/teams/{TEAM}" for c in teams.fake.calls)
