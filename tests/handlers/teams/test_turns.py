@@ -56,3 +56,15 @@ async def test_logs_never_hold_concern_text(teams: Harness, caplog: pytest.LogCa
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for secret in (NARRATIVE, WORDS, PUPIL):
         assert secret not in logged
+
+
+async def test_the_manifest_commands_work_in_personal_chat(teams: Harness) -> None:
+    who = await teams.say("teacher", "Who do I talk to")
+    assert any("Who to talk to" in c.text and "999" in c.text for c in who)
+    helped = await teams.say("teacher", "Help")
+    assert any("What is Prevent?" in c.text for c in helped)
+    started = await teams.say("teacher", "Raise a concern")
+    assert "immediate danger" in started[-1].text
+    await teams.tap("teacher", "no")
+    again = await teams.say("teacher", "Raise a concern")
+    assert "already doing this" in again[0].text and "Who is the concern about?" in again[-1].text
