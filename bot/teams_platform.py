@@ -38,7 +38,7 @@ class DbTeamsStore:
     async def release(self, key: str) -> None:
         """Forgets a claimed activity key after a failed turn."""
         async with self.db.transaction() as session:
-            await session.exec(delete(ProcessedEvent).where(  # type: ignore[call-overload]
+            await session.exec(delete(ProcessedEvent).where(
                 col(ProcessedEvent.platform) == PLATFORM, col(ProcessedEvent.event_id) == key))
 
     async def save_reference(self, target: str, reference: dict[str, object]) -> None:
@@ -56,7 +56,7 @@ class DbTeamsStore:
     async def forget_reference(self, target: str) -> None:
         """Removes a stored conversation reference."""
         async with self.db.transaction() as session:
-            await session.exec(delete(ConversationRef).where(  # type: ignore[call-overload]
+            await session.exec(delete(ConversationRef).where(
                 col(ConversationRef.school_id) == self.school_id, col(ConversationRef.platform) == PLATFORM,
                 col(ConversationRef.target) == target))
 
@@ -163,6 +163,7 @@ class TeamsPlatform:
         raise DeliveryError(f"unknown destination kind for outbox row {message.outbox_id}")
 
     async def _to_channel(self, message: OutboundMessage, replies: list[Reply]) -> str:
+        """Posts in the DSL channel; an urgent alert @mentions the DSL members Teams knows."""
         mentions: list[Member] = []
         line = ""
         if message.kind == "dsl_urgent":
@@ -172,6 +173,7 @@ class TeamsPlatform:
         return ids[0] if ids else ""
 
     async def _to_staff(self, message: OutboundMessage, replies: list[Reply]) -> str:
+        """Sends to one member of staff's personal chat (opened if needed)."""
         staff_id = int(message.destination.split(":", 1)[1])
         user_id = await self.store.teams_id_of(staff_id)
         if not user_id:

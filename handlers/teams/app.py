@@ -11,7 +11,7 @@ from aiohttp import web
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
-from msrest.exceptions import DeserializationError
+from msrest.exceptions import ClientException
 
 from dialogs.engine import Engine
 from handlers.teams.messenger import Messenger
@@ -118,7 +118,7 @@ class TeamsEndpoint:
             return web.json_response({"error": problem}, status=400)
         try:
             activity = Activity().deserialize(body)
-        except (DeserializationError, ValueError, TypeError, AttributeError):
+        except (ClientException, ValueError, TypeError, AttributeError):
             return web.json_response({"error": "not an activity"}, status=400)
         try:
             answer = await self.adapter.process_activity(auth, activity, self.turns.on_turn)

@@ -46,6 +46,7 @@ class SendFailed(Exception):
 
 
 def _retry_after(exc: BaseException) -> float | None:
+    """Returns the Retry-After seconds of a failed answer, if it gave one."""
     response = getattr(exc, "response", None)
     value = getattr(response, "headers", {}).get("Retry-After") if response is not None else None
     try:
@@ -108,6 +109,7 @@ def stored(reference: ConversationReference) -> Reference:
 
 async def _run(adapter: CloudAdapter, app_id: str, reference: ConversationReference,
                work: Callable[[TurnContext, Any], Awaitable[T]]) -> T:
+    """Runs `work` in a proactive turn on the stored conversation; connector errors become SendFailed."""
     results: list[T] = []
 
     async def callback(context: TurnContext) -> None:
@@ -176,6 +178,7 @@ async def open_personal_chat(adapter: CloudAdapter, app_id: str, place: Referenc
 
 
 def _member(account: Any) -> Member:
+    """Returns a roster entry as a Member (email, else the user principal name)."""
     email = getattr(account, "email", None) or getattr(account, "user_principal_name", None) or ""
     return Member(str(account.id), str(getattr(account, "name", "") or ""), str(email).strip().lower())
 

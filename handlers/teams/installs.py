@@ -59,6 +59,7 @@ class Installs:
         await self._bind(context, team_id)
 
     async def _is_dsl_team(self, context: TurnContext, team_id: str, name: str) -> bool:
+        """True when the team is the one the school file names (asking Teams for its name if needed)."""
         wanted = self.options.dsl_team_name.strip().casefold()
         if not wanted:
             return False
@@ -99,6 +100,7 @@ class Installs:
         log.info("DSL channel reference stored")
 
     def _channel_reference(self, context: TurnContext, channel_id: str) -> dict[str, object]:
+        """Returns the reference that posts new messages in the DSL channel."""
         activity = context.activity
         tenant = getattr(activity.conversation, "tenant_id", None) or self.options.tenant_id or None
         conversation = ConversationAccount(id=channel_id, is_group=True, conversation_type="channel",

@@ -69,6 +69,7 @@ class TeamsTurns:
             raise
 
     async def _dispatch(self, context: TurnContext) -> None:
+        """Sends each kind of activity to its handler; anything else is ignored."""
         activity = context.activity
         if activity.type == ActivityTypes.message:
             kind = activity.conversation.conversation_type or "personal"
@@ -130,6 +131,7 @@ class TeamsTurns:
     # --- personal chat ----------------------------------------------------------------------------
 
     async def _personal(self, context: TurnContext, value: dict[str, Any] | None) -> None:
+        """Runs the dialogs for a message in personal chat, answering in the same chat."""
         activity = context.activity
         user_id = activity.from_property.id
         await self.store.save_reference(USER_PREFIX + user_id,
@@ -147,6 +149,7 @@ class TeamsTurns:
         await self._reply_personal(context, user_id, replies)
 
     async def _typing(self, context: TurnContext) -> None:
+        """Shows the typing indicator (a failure here is not worth failing the turn)."""
         try:
             await context.send_activity(Activity(type=ActivityTypes.typing))
         except connector.FAILURES as exc:
