@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
+ALERT_KINDS = ("dsl_alert", "dsl_urgent")
 
 
 class DbTeamsStore:
@@ -104,6 +105,15 @@ class DbTeamsStore:
         alert = json.loads(payload).get("alert") if payload else None
         return Reply.from_json(alert) if isinstance(alert, dict) else None
 
+    async def alert_pending(self, concern_id: int | None) -> bool:
+        """True while a concern's alert to the DSL channel is still waiting to be delivered."""
+        if concern_id is None:
+            return False
+        async with self.db.transaction() as session:
+            query = select(Outbox.id).where(Outbox.concern_id == concern_id, Outbox.destination == DSL_CHANNEL,
+                                            col(Outbox.kind).in_(ALERT_KINDS), Outbox.status == "pending")
+            return (await session.exec(query)).first() is not None
+
     async def teams_id_of(self, staff_id: int) -> str | None:
         """Returns a member of staff's Teams user id, if known."""
         async with self.db.transaction() as session:
@@ -166,6 +176,9 @@ class TeamsPlatform:
         """Posts in the DSL channel; an urgent alert @mentions the DSL members Teams knows."""
         mentions: list[Member] = []
         line = ""
+        if message.kind in ALERT_KINDS:
+            newest = await self.store.newest_alert(message.concern_id)
+            replies = [newest] if newest is not None else replies  # a late alert shows today's status
         if message.kind == "dsl_urgent":
             mentions = await self.store.dsl_members()
             line = self.app.words("teams.urgent_mention", reference=message.payload.get("reference", ""))
@@ -194,6 +207,8 @@ class TeamsPlatform:
             message.payload["alert"])  # type: ignore[arg-type]
         thread = Reply.from_json(message.payload["thread"])  # type: ignore[arg-type]
         if not message.alert_message_id:
+            if await self.store.alert_pending(message.concern_id):
+                raise DeliveryError("the alert is not in the DSL channel yet; the update waits for it", 5.0)
             ids = await self.messenger.to_dsl([thread, alert])
             return ids[0] if ids else ""
         try:

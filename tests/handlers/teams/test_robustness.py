@@ -143,3 +143,27 @@ async def test_a_10000_character_answer_stays_within_card_limits_and_is_whole(te
     async with teams.app.db.transaction() as session:
         rows = (await session.exec(select(Outbox).where(col(Outbox.destination) == "dsl"))).all()
     assert all(answer[:50] not in r.payload for r in rows)
+
+
+async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on_it(teams: Harness) -> None:
+    await raise_concern(teams)
+    teams.fake.down = True
+    assert await teams.drain() == 0
+    teams.fake.down = False
+    await teams.say("alex", "hello")
+    await teams.tap("alex", "go:dsl_open")
+    acknowledged = await teams.tap("alex", "dsl:ack:1", token="")
+    assert any("acknowledged C-2026-0001" in c.text for c in acknowledged)
+    teams.fake.down = True
+    await _due_now(teams)
+    assert await teams.drain() == 0
+    teams.fake.down = False
+    await _due_now(teams)
+    await teams.drain()
+    await _due_now(teams)
+    await teams.drain()
+    channel = teams.fake.sent_to(TEAM)
+    cards = [c for c in channel if c.conversation == TEAM]
+    assert len(cards) == 1, "one alert card in the channel, never a second"
+    assert "Picked up by the DSL team" in cards[0].text
+    assert any("Acknowledged by Alex Example" in c.text for c in channel)
