@@ -167,3 +167,12 @@ async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on
     assert len(cards) == 1, "one alert card in the channel, never a second"
     assert "Picked up by the DSL team" in cards[0].text
     assert any("Acknowledged by Alex Example" in c.text for c in channel)
+
+
+async def test_an_incomplete_app_registration_is_refused_and_reported(
+        tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> None:
+    async for teams in start(tmp_path, clock, fake, MicrosoftAppId="00000000-0000-0000-0000-000000000002"):
+        problems = " ".join(await teams.platform.readiness())
+        assert "MicrosoftAppPassword must be set" in problems and "MicrosoftAppTenantId must be set" in problems
+        assert await teams.post(teams.personal("teacher", text="hello")) == 503
+        assert teams.fake.calls == []
