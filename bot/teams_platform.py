@@ -105,14 +105,17 @@ class DbTeamsStore:
         alert = json.loads(payload).get("alert") if payload else None
         return Reply.from_json(alert) if isinstance(alert, dict) else None
 
-    async def alert_pending(self, concern_id: int | None) -> bool:
-        """True while a concern's alert to the DSL channel is still waiting to be delivered."""
+    async def alert_state(self, concern_id: int | None) -> tuple[bool, str]:
+        """Returns whether a concern's channel alert is still pending, and the id it was delivered with."""
         if concern_id is None:
-            return False
+            return False, ""
         async with self.db.transaction() as session:
-            query = select(Outbox.id).where(Outbox.concern_id == concern_id, Outbox.destination == DSL_CHANNEL,
-                                            col(Outbox.kind).in_(ALERT_KINDS), Outbox.status == "pending")
-            return (await session.exec(query)).first() is not None
+            query = select(Outbox).where(Outbox.concern_id == concern_id, Outbox.destination == DSL_CHANNEL,
+                                         col(Outbox.kind).in_(ALERT_KINDS)).order_by(col(Outbox.id).desc())
+            rows = list((await session.exec(query)).all())
+        pending = any(r.status == "pending" for r in rows)
+        delivered = next((r.platform_message_id for r in rows if r.status == "delivered"), "")
+        return pending, delivered
 
     async def teams_id_of(self, staff_id: int) -> str | None:
         """Returns a member of staff's Teams user id, if known."""
@@ -206,19 +209,22 @@ class TeamsPlatform:
         alert = await self.store.newest_alert(message.concern_id) or Reply.from_json(
             message.payload["alert"])  # type: ignore[arg-type]
         thread = Reply.from_json(message.payload["thread"])  # type: ignore[arg-type]
-        if not message.alert_message_id:
-            if await self.store.alert_pending(message.concern_id):
+        alert_id = message.alert_message_id
+        if not alert_id:
+            pending, alert_id = await self.store.alert_state(message.concern_id)
+            if pending:
                 raise DeliveryError("the alert is not in the DSL channel yet; the update waits for it", 5.0)
+        if not alert_id:
             ids = await self.messenger.to_dsl([thread, alert])
             return ids[0] if ids else ""
         try:
-            await self.messenger.update_dsl_card(message.alert_message_id, alert)
+            await self.messenger.update_dsl_card(alert_id, alert)
         except SendFailed as exc:
             if not exc.permanent:
                 raise
             log.warning("alert card could not be updated in place (%s); posting its current state", exc)
             await self.messenger.to_dsl([alert])
-        ids = await self.messenger.dsl_thread(message.alert_message_id, [thread])
+        ids = await self.messenger.dsl_thread(alert_id, [thread])
         return ids[0] if ids else ""
 
     async def readiness(self) -> list[str]:
