@@ -91,3 +91,12 @@ async def test_a_team_event_without_the_team_name_asks_teams_for_it(teams: Harne
     assert await teams.post(nameless) == 200
     assert await teams.platform.store.reference(DSL_TARGET) is not None
     assert any(c.path == f"/v3/teams/{TEAM}" for c in teams.fake.calls)
+
+
+async def test_an_installation_update_binds_the_dsl_channel_and_removal_unbinds_it(teams: Harness) -> None:
+    for action, bound in (("remove", False), ("add", True)):
+        update = teams.install()
+        del update["membersAdded"]
+        update.update(type="installationUpdate", action=action)
+        assert await teams.post(update) == 200
+        assert (await teams.platform.store.reference(DSL_TARGET) is not None) is bound
