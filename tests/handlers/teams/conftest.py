@@ -158,9 +158,9 @@ async def fake() -> AsyncIterator[FakeConnector]:
 
 
 async def start(tmp_path: Path, clock: FrozenClock, fake: FakeConnector, school: Any = None,
-                **env: str) -> AsyncIterator[Harness]:
+                database_url: str = "", **env: str) -> AsyncIterator[Harness]:
     """Builds the whole app with Teams and serves it; the outbox is drained by the test (no timers)."""
-    settings = make_settings(f"sqlite:///{tmp_path / 'prevent.db'}", **env)
+    settings = make_settings(database_url or f"sqlite:///{tmp_path / 'prevent.db'}", **env)
     app = await build(settings, config=school or teams_school(), clock=clock)
     platform = TeamsPlatform(app)
     web_app = build_web_app(app, [platform])
@@ -174,8 +174,9 @@ async def start(tmp_path: Path, clock: FrozenClock, fake: FakeConnector, school:
 
 
 @pytest.fixture
-async def teams(tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> AsyncIterator[Harness]:
-    """The server with Teams in local (unauthenticated) mode, the bot already in the DSL team."""
-    async for harness in start(tmp_path, clock, fake):
+async def teams(tmp_path: Path, clock: FrozenClock, fake: FakeConnector,
+                any_db_url: str) -> AsyncIterator[Harness]:
+    """The server with Teams in local mode, the bot already in the DSL team; SQLite, and PostgreSQL in CI."""
+    async for harness in start(tmp_path, clock, fake, database_url=any_db_url):
         assert await harness.post(harness.install()) == 200
         yield harness
