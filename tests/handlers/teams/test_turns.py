@@ -68,3 +68,13 @@ async def test_the_manifest_commands_work_in_personal_chat(teams: Harness) -> No
     await teams.tap("teacher", "no")
     again = await teams.say("teacher", "Raise a concern")
     assert "already doing this" in again[0].text and "Who is the concern about?" in again[-1].text
+
+
+async def test_a_tap_on_an_old_card_is_refused_kindly(teams: Harness) -> None:
+    await teams.say("teacher", "Raise a concern")
+    old = teams.token("teacher", "no")
+    await teams.tap("teacher", "no")
+    await teams.tap("teacher", "child")
+    stale = await teams.tap("teacher", "no", token=old)
+    assert "That button is from an earlier message" in stale[0].text
+    assert "full name" in stale[-1].text, "and the current question is asked again"
