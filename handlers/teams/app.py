@@ -70,6 +70,9 @@ def activity_problem(body: Any) -> str:
         return "no conversation id"
     if not isinstance(sender, dict) or not _is_text(sender.get("id")):
         return "no sender"
+    recipient = body.get("recipient")
+    if not isinstance(recipient, dict) or not _is_text(recipient.get("id")):
+        return "no recipient"
     if not _is_text(body.get("channelId"), 50):
         return "no channelId"
     if "text" in body and body["text"] is not None and not isinstance(body["text"], str | None):

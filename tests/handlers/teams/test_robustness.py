@@ -176,3 +176,18 @@ async def test_an_incomplete_app_registration_is_refused_and_reported(
         assert "MicrosoftAppPassword must be set" in problems and "MicrosoftAppTenantId must be set" in problems
         assert await teams.post(teams.personal("teacher", text="hello")) == 503
         assert teams.fake.calls == []
+
+
+async def test_odd_but_valid_messages_get_a_kind_answer(teams: Harness) -> None:
+    odd = [teams.personal("teacher"),
+           teams.personal("teacher", value="not an object"),
+           teams.personal("teacher", value={"choice": 42}),
+           teams.personal("teacher", attachments=[{"contentType": "image/png", "contentUrl": "https://x.example/a"}]),
+           teams.personal("teacher", type="messageReaction"),
+           teams.channel("teacher", type="invoke", name="adaptiveCard/action")]
+    for activity in odd:
+        assert await teams.post(activity) in (200, 501)
+    assert all(c.method != "GET" or "x.example" not in c.path for c in teams.fake.calls)
+    no_recipient = teams.personal("teacher", text="hi")
+    del no_recipient["recipient"]
+    assert await teams.post(no_recipient) == 400
