@@ -35,8 +35,9 @@ def configuration_problems(options: TeamsOptions) -> list[str]:
     if kind not in APP_TYPES:
         problems.append(f"Teams: MicrosoftAppType must be SingleTenant, MultiTenant or UserAssignedMSI "
                         f"(got {options.app_type!r})")
-    if kind in ("singletenant", "userassignedmsi") and not options.tenant_id:
-        problems.append("Teams: MicrosoftAppTenantId must be set for a SingleTenant or UserAssignedMSI bot")
+    if not options.tenant_id:
+        problems.append("Teams: MicrosoftAppTenantId must be set to your school's Entra tenant id: people are "
+                        "matched to the DSL team by email, which is only trustworthy inside your own tenant")
     if kind in ("singletenant", "multitenant") and not options.app_password:
         problems.append("Teams: MicrosoftAppPassword must be set (the client secret of the Entra app)")
     return problems

@@ -14,7 +14,7 @@ from sqlmodel import col, func, select
 from handlers.teams.cards import MAX_CARD_BYTES
 from storage.db import utcnow
 from storage.models import Outbox, ProcessedEvent, Staff
-from tests.handlers.teams.conftest import TEAM, Harness, start
+from tests.handlers.teams.conftest import TEAM, TENANT, Harness, start
 from tests.handlers.teams.fake_connector import FakeConnector
 from tests.handlers.teams.test_concern import raise_concern
 from tests.handlers.teams.test_dsl import alert_id
@@ -62,7 +62,7 @@ async def test_a_malformed_activity_gets_400_and_changes_nothing(teams: Harness,
 async def authenticated(tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> AsyncIterator[Harness]:
     """The server with an app registration configured: requests must be signed."""
     env = {"MicrosoftAppId": "00000000-0000-0000-0000-000000000001", "MicrosoftAppPassword": "not-a-real-secret",
-           "MicrosoftAppType": "MultiTenant"}
+           "MicrosoftAppType": "MultiTenant", "MicrosoftAppTenantId": TENANT}
     async for harness in start(tmp_path, clock, fake, **env):
         yield harness
 
