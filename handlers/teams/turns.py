@@ -47,6 +47,7 @@ class TeamsTurns:
         self.options, self.messenger = options, messenger
         self.installs = Installs(store, options, self.greet_personal)
         self._people: dict[str, Member] = {}
+        self._chats: dict[str, tuple[str, str]] = {}
         self._bot_place: tuple[str, str, str] | None = None
 
     async def on_turn(self, context: TurnContext) -> None:
@@ -113,6 +114,7 @@ class TeamsTurns:
             await self.store.link_member(found)
         if len(self._people) >= MAX_CACHE:
             self._people.clear()
+            self._chats.clear()
         self._people[user_id] = found
         return found
 
@@ -134,8 +136,11 @@ class TeamsTurns:
         """Runs the dialogs for a message in personal chat, answering in the same chat."""
         activity = context.activity
         user_id = activity.from_property.id
-        await self.store.save_reference(USER_PREFIX + user_id,
-                                        connector.stored(TurnContext.get_conversation_reference(activity)))
+        place = (activity.conversation.id, activity.service_url or "")
+        if self._chats.get(user_id) != place:
+            await self.store.save_reference(USER_PREFIX + user_id,
+                                            connector.stored(TurnContext.get_conversation_reference(activity)))
+            self._chats[user_id] = place
         await self._typing(context)
         member = await self.who(context, user_id)
         if member is None:
