@@ -20,8 +20,9 @@ Greet = Callable[[TurnContext, str], Awaitable[None]]
 class Installs:
     """Learns conversation references from conversationUpdate and installationUpdate activities."""
 
-    def __init__(self, store: TeamsStore, options: TeamsOptions, greet: Greet) -> None:
-        self.store, self.options, self.greet = store, options, greet
+    def __init__(self, store: TeamsStore, options: TeamsOptions, greet: Greet,
+                 forget: Callable[[str], object] = lambda user: None) -> None:
+        self.store, self.options, self.greet, self.forget = store, options, greet, forget
         self.problem = ""
 
     async def handle(self, context: TurnContext) -> None:
@@ -35,7 +36,10 @@ class Installs:
         bot_removed = bot_id in removed or action.startswith("remove")
         if (activity.conversation.conversation_type or "personal") == "personal":
             user = activity.from_property.id
-            if bot_added and not bot_removed:
+            if bot_removed:
+                await self.store.forget_reference(USER_PREFIX + user)
+                self.forget(user)
+            elif bot_added:
                 reference = connector.stored(TurnContext.get_conversation_reference(activity))
                 await self.store.save_reference(USER_PREFIX + user, reference)
                 if bot_id in added:

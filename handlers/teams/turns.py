@@ -45,9 +45,9 @@ class TeamsTurns:
                  options: TeamsOptions, messenger: Messenger) -> None:
         self.engine, self.store, self.queue, self.words = engine, store, queue, words
         self.options, self.messenger = options, messenger
-        self.installs = Installs(store, options, self.greet_personal)
         self._people: dict[str, Member] = {}
         self._chats: dict[str, tuple[str, str]] = {}
+        self.installs = Installs(store, options, self.greet_personal, lambda user: self._chats.pop(user, None))
         self._bot_place: tuple[str, str, str] | None = None
 
     async def on_turn(self, context: TurnContext) -> None:

@@ -78,3 +78,13 @@ async def test_a_tap_on_an_old_card_is_refused_kindly(teams: Harness) -> None:
     stale = await teams.tap("teacher", "no", token=old)
     assert "That button is from an earlier message" in stale[0].text
     assert "full name" in stale[-1].text, "and the current question is asked again"
+
+
+async def test_uninstalling_forgets_the_personal_chat(teams: Harness) -> None:
+    await teams.say("teacher", "hello")
+    assert await teams.platform.store.reference("user:29:teacher") is not None
+    removed = teams.personal("teacher", type="installationUpdate", action="remove")
+    assert await teams.post(removed) == 200
+    assert await teams.platform.store.reference("user:29:teacher") is None
+    await teams.say("teacher", "hello again")
+    assert await teams.platform.store.reference("user:29:teacher") is not None
