@@ -111,7 +111,8 @@ def _card(body: list[Element]) -> dict[str, object]:
 
 
 def _size(element: object) -> int:
-    return len(json.dumps(element, ensure_ascii=False).encode())
+    """Returns an element's size as sent: JSON with non-ASCII characters escaped (the worst case)."""
+    return len(json.dumps(element))
 
 
 def pack(elements: list[Element], limit: int = MAX_CARD_BYTES) -> list[dict[str, object]]:

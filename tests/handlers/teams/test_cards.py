@@ -62,3 +62,12 @@ def test_very_long_replies_become_several_cards_each_within_the_limit() -> None:
     assert text.count(long_answer.strip()) == 3
     assert not any("Action.Submit" in json.dumps(c.content) for c in cards[:-1]), "buttons come last"
     assert "Action.Submit" in json.dumps(cards[-1].content)
+
+
+def test_non_ascii_text_is_measured_as_it_is_sent() -> None:
+    answer = "Он сказал, что поедет туда 🚌 " * 800
+    cards = render(Reply("Review", facts=(("Seen or heard", answer),)))
+    assert len(cards) > 1
+    for rendered in cards:
+        assert len(json.dumps(rendered.content)) <= MAX_CARD_BYTES
+    assert "".join(card_text(c.content) for c in cards).count(answer.strip()) == 1
