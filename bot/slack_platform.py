@@ -1,14 +1,310 @@
-"""Wires handlers/slack into the server. (Owned by the Slack work; a stub until it lands.)"""
+"""Wires handlers/slack into the server: storage for it, outbox delivery, the DSL channel checks."""
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from typing import TYPE_CHECKING
+
+from aiohttp import web
+from sqlmodel import col, delete, select
+
+from bot.concerns import DSL_CHANNEL
+from bot.platforms import DeliveryError, OutboundMessage
+from dialogs.engine import Turn
+from dialogs.messages import Inbound, Reply, UserRef
+from dialogs.who import contacts_reply
+from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, escape, render
+from storage import people
+from storage.models import Outbox, ProcessedEvent, Staff
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.platforms import Platform
 
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+ALERT_KINDS = ("dsl_alert", "dsl_urgent")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+
+
+class DbSlackStore:
+    """Implements the Slack handler's EventLedger and HomeSource over the database."""
+
+    def __init__(self, app: App) -> None:
+        self.app, self.db, self.school_id = app, app.db, app.school_id
+
+    async def claim(self, event_id: str) -> bool:
+        """Records an event id; False if it was already processed."""
+        async with self.db.transaction() as session:
+            return await people.claim_event(session, PLATFORM, event_id)
+
+    async def release(self, event_id: str) -> None:
+        """Forgets a claimed event id after a failed turn."""
+        async with self.db.transaction() as session:
+            await session.exec(delete(ProcessedEvent).where(
+                col(ProcessedEvent.platform) == PLATFORM, col(ProcessedEvent.event_id) == event_id))
+
+    async def home(self, user: UserRef) -> HomeView:
+        """Returns today's contacts and the person's own concerns (reference and status)."""
+        app = self.app
+        person = await app.directory.identify(user)
+        turn = Turn(Inbound(user, f"{PLATFORM}:home:{user.user_id}"), person, {}, app.clock(), app.engine.services)
+        mine = await app.concerns.mine(person)
+        return HomeView(contacts_reply(turn), tuple((ref, app.words(f"status.{s}")) for ref, s in mine))
+
+    async def staff(self, staff_id: int) -> Staff | None:
+        """Returns a member of staff by id."""
+        async with self.db.transaction() as session:
+            return await people.staff_by_id(session, staff_id)
+
+    async def link(self, staff_id: int, user_id: str) -> None:
+        """Remembers a member of staff's Slack user id."""
+        async with self.db.transaction() as session:
+            staff = await people.staff_by_id(session, staff_id)
+            if staff is not None and staff.slack_user_id != user_id:
+                staff.slack_user_id = user_id
+                session.add(staff)
+
+    async def dsl_staff(self) -> list[Staff]:
+        """Returns the DSL team (from the school file) as staff rows."""
+        async with self.db.transaction() as session:
+            rows = await people.list_staff(session, self.school_id, dsl_only=True)
+        return [s for s in rows if self.app.directory.is_dsl(s.email)]
+
+    async def newest_alert(self, concern_id: int | None) -> Reply | None:
+        """Returns the alert as the newest update left it (updates may be sent in any order)."""
+        if concern_id is None:
+            return None
+        async with self.db.transaction() as session:
+            query = (select(Outbox.payload).where(Outbox.concern_id == concern_id, Outbox.kind == "dsl_update")
+                     .order_by(col(Outbox.id).desc()).limit(1))
+            payload = (await session.exec(query)).first()
+        alert = json.loads(payload).get("alert") if payload else None
+        return Reply.from_json(alert) if isinstance(alert, dict) else None
+
+    async def alert_state(self, concern_id: int | None) -> tuple[bool, str]:
+        """Returns whether a concern's channel alert is still pending, and the id it was delivered with."""
+        if concern_id is None:
+            return False, ""
+        async with self.db.transaction() as session:
+            query = select(Outbox).where(Outbox.concern_id == concern_id, Outbox.destination == DSL_CHANNEL,
+                                         Outbox.platform == PLATFORM,
+                                         col(Outbox.kind).in_(ALERT_KINDS)).order_by(col(Outbox.id).desc())
+            rows = list((await session.exec(query)).all())
+        pending = any(r.status == "pending" for r in rows)
+        delivered = next((r.platform_message_id for r in rows if r.status == "delivered"), "")
+        return pending, delivered
+
+
+def replies_of(payload: dict[str, object]) -> list[Reply]:
+    """Returns the replies in a neutral outbox payload ("replies", else "reply")."""
+    many = payload.get("replies")
+    if isinstance(many, list) and many:
+        return [Reply.from_json(r) for r in many if isinstance(r, dict)]
+    one = payload.get("reply")
+    return [Reply.from_json(one)] if isinstance(one, dict) else []
+
+
+class SlackPlatform:
+    """Slack, hosted in the shared aiohttp server (or over Socket Mode)."""
+
+    name = PLATFORM
+
+    def __init__(self, app: App) -> None:
+        settings = app.settings
+        self.app = app
+        self.options = SlackOptions(settings.slack_bot_token.strip(), settings.slack_signing_secret.strip(),
+                                    settings.slack_app_token.strip(), settings.slack_api_url.strip())
+        self.store = DbSlackStore(app)
+        self._wake: list[web.Application] = []
+        self.endpoint = SlackEndpoint(self.options, app.engine, self.store, self.store, app.words, self.wake)
+        self.api = self.endpoint.api
+
+    def wake(self) -> None:
+        """Asks the outbox sender to look now (a turn may have queued an alert or an update)."""
+        from bot.server import DISPATCHER_KEY
+
+        for web_app in self._wake:
+            web_app[DISPATCHER_KEY].wake()
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """Adds POST /slack/events."""
+        self._wake.append(web_app)
+        self.endpoint.add_routes(web_app)
+
+    # --- delivery -------------------------------------------------------------------------------
+
+    async def deliver(self, message: OutboundMessage) -> str:
+        """Sends one outbox message; raises DeliveryError so the outbox retries and falls back."""
+        try:
+            if message.kind == "dsl_update":
+                return await self._update(message)
+            if message.destination == DSL_CHANNEL:
+                return await self._to_channel(message)
+            if message.destination.startswith("staff:"):
+                return await self._to_staff(message)
+        except SendFailed as exc:
+            raise DeliveryError(str(exc), exc.retry_after) from exc
+        raise DeliveryError(f"unknown destination kind for outbox row {message.outbox_id}")
+
+    async def _usable_channel(self) -> str:
+        """Returns the DSL channel's id; raises DeliveryError (what to fix) if concerns may not go there."""
+        channel, problem = await self.check_channel()
+        if problem:
+            raise DeliveryError(problem)
+        return channel
+
+    async def _to_channel(self, message: OutboundMessage) -> str:
+        """Posts an alert in the DSL channel; an urgent one @mentions each DSL-team member."""
+        channel = await self._usable_channel()
+        replies = replies_of(message.payload)
+        if message.kind in ALERT_KINDS:
+            newest = await self.store.newest_alert(message.concern_id)
+            replies = [newest] if newest is not None else replies  # a late alert shows today's status
+        lead = await self._mentions() if message.kind == "dsl_urgent" else ""
+        ids: list[str] = []
+        for n, reply in enumerate(replies):
+            ids += await self.api.post(channel, render(reply, lead if n == 0 else ""))
+        return f"{channel}:{ids[0]}" if ids else ""
+
+    async def _mentions(self) -> str:
+        """Returns the urgent line with a mention of every DSL-team member Slack knows."""
+        ids = []
+        for staff in await self.store.dsl_staff():
+            user_id = staff.slack_user_id or await self._lookup(staff)
+            if user_id:
+                ids.append(f"<@{user_id}>")
+        return " ".join([*ids, self.app.words("slack.urgent_mention")])
+
+    async def _lookup(self, staff: Staff) -> str:
+        """Finds a member of staff's Slack id by email and remembers it."""
+        if staff.id is None or "@" not in staff.email:
+            return ""
+        user_id = await self.api.lookup(staff.email)
+        if user_id:
+            await self.store.link(staff.id, user_id)
+        return user_id
+
+    async def _to_staff(self, message: OutboundMessage) -> str:
+        """Sends to one member of staff's direct messages (opened if needed)."""
+        staff_id = int(message.destination.split(":", 1)[1])
+        staff = await self.store.staff(staff_id)
+        user_id = (staff.slack_user_id or await self._lookup(staff)) if staff is not None else ""
+        if not user_id:
+            raise DeliveryError(f"staff {staff_id} has no Slack account with their school email address")
+        channel = await self.api.open_dm(user_id)
+        heading = self.app.words("slack.fallback_heading") if message.kind == "dsl_fallback" else ""
+        ids: list[str] = []
+        for n, reply in enumerate(replies_of(message.payload)):
+            ids += await self.api.post(channel, render(reply, _bold(heading) if n == 0 and heading else ""))
+        return f"{channel}:{ids[0]}" if ids else ""
+
+    async def _update(self, message: OutboundMessage) -> str:
+        """Updates the alert in place and threads the progress line under it."""
+        alert = await self.store.newest_alert(message.concern_id) or Reply.from_json(
+            message.payload["alert"])  # type: ignore[arg-type]
+        thread = Reply.from_json(message.payload["thread"])  # type: ignore[arg-type]
+        alert_id = message.alert_message_id
+        if not alert_id:
+            pending, alert_id = await self.store.alert_state(message.concern_id)
+            if pending:
+                raise DeliveryError("the alert is not in the DSL channel yet; the update waits for it", 5.0)
+        channel = await self._usable_channel()
+        where, _, ts = alert_id.partition(":")
+        if not ts or where != channel:
+            ids = await self.api.post(channel, render(alert))
+            ts = ids[0] if ids else ""
+        else:
+            await self._replace(channel, ts, alert)
+        thread_ids = await self.api.post(channel, render(thread), thread_ts=ts)
+        return f"{channel}:{thread_ids[0]}" if thread_ids else ""
+
+    async def _replace(self, channel: str, ts: str, alert: Reply) -> None:
+        """Edits the alert; if Slack no longer has it, posts its current state instead."""
+        try:
+            await self.api.update(channel, ts, render(alert)[0])
+        except SendFailed as exc:
+            if not exc.permanent:
+                raise
+            log.warning("alert could not be updated in place (%s); posting its current state", exc.error)
+            await self.api.post(channel, render(alert))
+
+    # --- readiness ------------------------------------------------------------------------------
+
+    async def check_channel(self) -> tuple[str, str]:
+        """Returns (channel id, "") when the DSL channel is private with the bot in it, else ("", what to fix)."""
+        named = self.app.config.slack.dsl_channel.strip().lstrip("#")
+        if not named:
+            return "", "Slack: set dsl_channel under [slack] in the school file (the DSL team's private channel)"
+        channel = named if CHANNEL_ID.match(named) else await self._find(named)
+        if not channel:
+            return "", (f"Slack: the bot is not in a private channel named #{named}: make sure #{named} is private "
+                        "and invite the bot there (/invite @Prevent Duty Assistant); concerns are not posted "
+                        "until then")
+        try:
+            info = await self.api.channel(channel)
+        except SendFailed as exc:
+            if exc.error not in ("channel_not_found", "not_in_channel"):
+                raise
+            info = {"is_private": True, "is_member": False}
+        return channel, _channel_problem(named, info)
+
+    async def _find(self, name: str) -> str:
+        """Finds a private channel the bot is in by name."""
+        for found in await self.api.private_channels():
+            if found.get("name") == name:
+                return str(found.get("id", ""))
+        return ""
+
+    async def readiness(self) -> list[str]:
+        """Returns what stops Slack from working, each with what to fix."""
+        problems = list(self.endpoint.problems)
+        if self.app.config.school.platform != PLATFORM:
+            problems.append(f"Slack: the school file says platform = '{self.app.config.school.platform}', so "
+                            "concerns are not sent to Slack; set platform = \"slack\" under [school]")
+        try:
+            await self.api.whoami()
+            _, problem = await self.check_channel()
+        except SendFailed as exc:
+            problem = f"Slack: the Web API call failed ({exc}); check SLACK_BOT_TOKEN and SLACK_API_URL"
+        return [*problems, problem] if problem else problems
+
+    async def start(self) -> None:
+        """Connects Socket Mode if set, then says loudly what is wrong with the Slack set-up."""
+        await self.endpoint.start()
+        for problem in await self.readiness():
+            log.error("%s", problem)
+
+    async def stop(self) -> None:
+        """Disconnects Socket Mode."""
+        await self.endpoint.stop()
+
+
+def _channel_problem(named: str, info: dict[str, object]) -> str:
+    """Says what is wrong with the DSL channel ("" when it is private and the bot is in it)."""
+    shown = f"#{info.get('name') or named}"
+    if info.get("is_im") or info.get("is_mpim"):
+        return f"Slack: {shown} is a direct message, not a channel: name the DSL team's private channel"
+    if info.get("is_archived"):
+        return f"Slack: the DSL channel {shown} is archived: unarchive it or name another private channel"
+    if not info.get("is_private"):
+        return (f"Slack: the DSL channel {shown} is PUBLIC, so concerns are not posted there. Make it private "
+                "(channel settings → Change to a private channel) or name a private channel in dsl_channel")
+    if not info.get("is_member"):
+        return (f"Slack: the bot is not a member of the DSL channel {shown}, so concerns cannot be posted there. "
+                f"In {shown} type: /invite @Prevent Duty Assistant")
+    return ""
+
+
+def _bold(text: str) -> str:
+    """Returns trusted wording in bold for a message's first line."""
+    return f"*{escape(text)}*"
+
 
 def slack_platform(app: App) -> Platform | None:
-    """Returns the Slack platform when SLACK_BOT_TOKEN is set, else None."""
+    """Returns the Slack platform when SLACK_BOT_TOKEN is set or the school file says platform = "slack"."""
+    if app.settings.slack_bot_token or app.config.school.platform == PLATFORM:
+        return SlackPlatform(app)
     return None

@@ -1,0 +1,74 @@
+"""The Slack endpoint: a Bolt AsyncApp on the shared aiohttp server (POST /slack/events) or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+
+from dialogs.engine import Engine
+from dialogs.ports import Wording
+from handlers.slack.api import SlackApi, make_client
+from handlers.slack.listeners import Listeners
+from handlers.slack.ports import ROUTE, EventLedger, HomeSource, SlackOptions, Wake
+from handlers.slack.talk import Conversations
+
+log = logging.getLogger(__name__)
+BOLT_LOG = logging.getLogger("handlers.slack.bolt")
+BOLT_LOG.setLevel(logging.WARNING)  # Bolt logs request bodies at DEBUG: they may hold concern text
+
+
+def configuration_problems(options: SlackOptions) -> list[str]:
+    """Returns what is missing from the Slack settings, each with what to set."""
+    problems = []
+    if not options.bot_token:
+        problems.append("Slack: set SLACK_BOT_TOKEN (xoxb-…, from OAuth & Permissions after installing the app)")
+    if not options.socket_mode and not options.signing_secret:
+        problems.append("Slack: set SLACK_SIGNING_SECRET (Basic Information → App Credentials); until then "
+                        "every request to /slack/events is refused")
+    return problems
+
+
+class SlackEndpoint:
+    """Everything Slack-facing: the Bolt app, its listeners and the Web API client."""
+
+    def __init__(self, options: SlackOptions, engine: Engine, ledger: EventLedger, homes: HomeSource,
+                 words: Wording, wake: Wake) -> None:
+        self.options = options
+        self.api = SlackApi(make_client(options.bot_token, options.api_url))
+        self.problems = configuration_problems(options)
+        secret = options.signing_secret or secrets.token_hex(32)  # unset: nothing can be signed, all get 401
+        self.bolt = AsyncApp(token=options.bot_token or None, signing_secret=secret, client=self.api.client,
+                             process_before_response=True, logger=BOLT_LOG,
+                             request_verification_enabled=not options.socket_mode)
+        self.talk = Conversations(engine, self.api, words, wake)
+        Listeners(self.talk, self.api, ledger, homes, words).register(self.bolt)
+        self._socket: AsyncSocketModeHandler | None = None
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """Adds POST /slack/events (not in Socket Mode, where Slack does not call us)."""
+        if not self.options.socket_mode:
+            web_app.router.add_post(ROUTE, self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """Passes one signed request from Slack to Bolt (which answers 401 to a bad signature)."""
+        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def start(self) -> None:
+        """Connects Socket Mode when SLACK_APP_TOKEN is set."""
+        if self.options.socket_mode and self._socket is None:
+            self._socket = AsyncSocketModeHandler(self.bolt, self.options.app_token, logger=BOLT_LOG,
+                                                  web_client=make_client("", self.options.api_url))
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            log.warning("Slack: connected in Socket Mode")
+
+    async def stop(self) -> None:
+        """Disconnects Socket Mode."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None

@@ -1,0 +1,135 @@
+"""Bolt listeners: DMs, buttons, /concern, shortcuts, mentions and the App Home."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from dialogs.ports import Wording
+from handlers.slack.api import SlackApi
+from handlers.slack.blocks import ACTION_PREFIX, read_value
+from handlers.slack.home import RAISE, contacts_only, home_view
+from handlers.slack.ports import EventLedger, HomeSource
+from handlers.slack.talk import DSL_PREFIX, Conversations
+
+log = logging.getLogger(__name__)
+Ack = Callable[..., Awaitable[None]]
+GLOBAL_SHORTCUT = "raise_concern"
+MESSAGE_SHORTCUT = "raise_concern_about_message"
+COMMAND = "/concern"
+IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
+
+
+def _team(body: dict[str, Any]) -> str:
+    """Returns the workspace id of any Slack payload."""
+    team = body.get("team_id") or body.get("team") or (body.get("user") or {}).get("team_id") or ""
+    return str(team.get("id", "") if isinstance(team, dict) else team)
+
+
+class Listeners:
+    """Registers every listener on a Bolt app; each does its work before Slack is answered."""
+
+    def __init__(self, talk: Conversations, api: SlackApi, ledger: EventLedger, homes: HomeSource,
+                 words: Wording) -> None:
+        self.talk, self.api, self.ledger, self.homes, self.words = talk, api, ledger, homes, words
+
+    def register(self, bolt: AsyncApp) -> None:
+        """Adds the listeners to the Bolt app."""
+        bolt.event("message")(self.on_message)
+        bolt.event("app_mention")(self.on_mention)
+        bolt.event("app_home_opened")(self.on_home)
+        bolt.action(re.compile(f"^{ACTION_PREFIX}:"))(self.on_button)
+        bolt.command(COMMAND)(self.on_command)
+        bolt.shortcut(GLOBAL_SHORTCUT)(self.on_global_shortcut)
+        bolt.shortcut(MESSAGE_SHORTCUT)(self.on_message_shortcut)
+
+    async def _once(self, body: dict[str, Any], work: Callable[[], Awaitable[None]]) -> None:
+        """Runs an event's work once per event_id; a failure forgets the id so Slack's retry is processed."""
+        event_id = str(body.get("event_id") or "")
+        if event_id and not await self.ledger.claim(event_id):
+            log.info("dropped a repeated Slack event")
+            return
+        try:
+            await work()
+        except BaseException:
+            if event_id:
+                await self.ledger.release(event_id)
+            raise
+
+    async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Free text in a direct message runs the conversation; nothing is read anywhere else."""
+        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype") in IGNORED_SUBTYPES:
+            return
+        team, user, channel = _team(body), str(event.get("user", "")), str(event.get("channel", ""))
+        if not user:
+            return
+        text = str(event.get("text") or "")
+        await self._once(body, lambda: self.talk.message(team, user, channel, text))
+
+    async def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """A mention in a channel gets a short reply there and the conversation moves to a DM."""
+        team, user, channel = _team(body), str(event.get("user", "")), str(event.get("channel", ""))
+        if not user or event.get("bot_id"):
+            return
+
+        async def work() -> None:
+            await self.api.ephemeral(channel, user, self.words("slack.channel_redirect"))
+            await self.talk.greet(team, user)
+
+        await self._once(body, work)
+
+    async def on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Publishes the App Home when someone opens it."""
+        if event.get("tab") not in (None, "home"):
+            return
+        team, user = _team(body), str(event.get("user", ""))
+
+        async def work() -> None:
+            ref = await self.talk.identities.ref(team, user)
+            if ref is None:
+                return
+            home = await self.homes.home(ref)
+            view = home_view(self.words, type(home)(contacts_only(home.contacts), home.mine))
+            await self.api.publish_home(user, view)
+
+        await self._once(body, work)
+
+    async def on_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A button: DSL buttons anywhere, dialog buttons in a DM, "Raise a concern" on the Home tab."""
+        await ack()
+        choice, token = read_value(str(action.get("value", "")))
+        team, user = _team(body), str((body.get("user") or {}).get("id", ""))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        if not choice or not user:
+            return
+        if choice.startswith(DSL_PREFIX):
+            await self.talk.dsl(team, user, choice, str(body.get("trigger_id", "")), channel)
+        elif choice == RAISE and not channel:
+            await self.talk.start(team, user)
+        elif channel.startswith("D"):
+            await self.talk.press(team, user, channel, choice, token)
+        else:
+            log.warning("ignored a button outside a direct message")
+
+    async def on_command(self, ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
+        """/concern: says where to go (only to the person) and starts the concern in their DM."""
+        await ack(text=self.words("slack.moved_to_dm"))
+        await self.talk.start(_team(body), str(command.get("user_id", "")))
+
+    async def on_global_shortcut(self, ack: Ack, body: dict[str, Any]) -> None:
+        """The global shortcut starts a concern in the person's DM."""
+        await ack()
+        await self.talk.start(_team(body), str((body.get("user") or {}).get("id", "")))
+
+    async def on_message_shortcut(self, ack: Ack, body: dict[str, Any]) -> None:
+        """The message shortcut starts a concern with a link to the message (never its text)."""
+        await ack()
+        channel = str((body.get("channel") or {}).get("id", ""))
+        ts = str((body.get("message") or {}).get("ts", ""))
+        link = await self.api.permalink(channel, ts) if channel and ts else ""
+        params = {"link": link} if link else None
+        await self.talk.start(_team(body), str((body.get("user") or {}).get("id", "")), params)

@@ -1,0 +1,128 @@
+"""Runs conversations in direct messages: identity by email, the dialog engine, replies as Block Kit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from dialogs.engine import Engine
+from dialogs.messages import Inbound, Reply, UserRef
+from dialogs.ports import Wording
+from handlers.slack.api import SendFailed, SlackApi
+from handlers.slack.blocks import modal, render
+from handlers.slack.ports import Wake
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+IDENTITY_SECONDS = 300.0
+DSL_PREFIX = "dsl:"
+
+
+@dataclass(slots=True)
+class Identities:
+    """Who a Slack user is, by the email Slack holds for them (users.info), cached a few minutes."""
+
+    api: SlackApi
+    _cache: dict[str, tuple[float, UserRef | None]] = field(default_factory=dict)
+
+    async def ref(self, team: str, user_id: str) -> UserRef | None:
+        """Returns the person behind a Slack user, or None for bots and accounts without an email."""
+        key = f"{team}:{user_id}"
+        cached = self._cache.get(key)
+        if cached is not None and time.monotonic() - cached[0] < IDENTITY_SECONDS:
+            return cached[1]
+        user = await self.api.user(user_id)
+        ref = None if user.is_bot or not user.email else UserRef(PLATFORM, team, user_id, user.email,
+                                                                    user.name or None)
+        self._cache[key] = (time.monotonic(), ref)
+        return ref
+
+
+@dataclass(slots=True)
+class Conversations:
+    """Turns Slack events into engine turns and posts the replies, only ever in direct messages."""
+
+    engine: Engine
+    api: SlackApi
+    words: Wording
+    wake: Wake
+    identities: Identities = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.identities = Identities(self.api)
+
+    async def _who(self, team: str, user_id: str, channel: str) -> UserRef | None:
+        """Returns the person, or tells them kindly (in their DM) that Slack could not say who they are."""
+        try:
+            ref = await self.identities.ref(team, user_id)
+        except SendFailed as exc:
+            log.warning("users.info failed: %s", exc)
+            ref = None
+        if ref is None and channel:
+            await self.api.post(channel, render(Reply(self.words("slack.unknown_user"))))
+        return ref
+
+    async def post(self, channel: str, replies: list[Reply]) -> None:
+        """Posts replies in a direct message, in order."""
+        for reply in replies:
+            await self.api.post(channel, render(reply))
+
+    async def message(self, team: str, user_id: str, channel: str, text: str) -> None:
+        """Handles free text typed in a direct message."""
+        ref = await self._who(team, user_id, channel)
+        if ref is None:
+            return
+        replies = await self.engine.handle(Inbound(ref, key(team, channel), text=text))
+        self.wake()
+        await self.post(channel, replies)
+
+    async def press(self, team: str, user_id: str, channel: str, choice: str, token: str | None) -> None:
+        """Handles a button pressed in a direct message."""
+        ref = await self._who(team, user_id, channel)
+        if ref is None:
+            return
+        replies = await self.engine.handle(Inbound(ref, key(team, channel), choice=choice, prompt_token=token))
+        self.wake()
+        await self.post(channel, replies)
+
+    async def start(self, team: str, user_id: str, params: dict[str, str] | None = None) -> None:
+        """Starts (or carries on) raising a concern in the person's direct messages."""
+        channel = await self.api.open_dm(user_id)
+        ref = await self._who(team, user_id, channel)
+        if ref is None:
+            return
+        replies = await self.engine.start(Inbound(ref, key(team, channel)), "raise_concern", params)
+        self.wake()
+        await self.post(channel, replies)
+
+    async def greet(self, team: str, user_id: str) -> None:
+        """Opens the person's direct messages with the bot's greeting (or their half-told dialog)."""
+        channel = await self.api.open_dm(user_id)
+        ref = await self._who(team, user_id, channel)
+        if ref is None:
+            return
+        await self.post(channel, await self.engine.greet(Inbound(ref, key(team, channel))))
+
+    async def dsl(self, team: str, user_id: str, choice: str, trigger_id: str, where: str) -> None:
+        """Carries out a DSL button: details in a modal for the presser only, questions in their DM."""
+        channel = await self.api.open_dm(user_id)
+        ref = await self._who(team, user_id, channel)
+        if ref is None:
+            return
+        replies = await self.engine.handle(Inbound(ref, key(team, channel), choice=choice))
+        self.wake()
+        verb = choice[len(DSL_PREFIX):].split(":", 1)[0]
+        if verb == "view" and replies and replies[0].facts:
+            details, replies = replies[0], replies[1:]
+            title = self.words("slack.details_title")
+            await self.api.open_view(trigger_id, modal(title, details, self.words("slack.details_overflow")))
+            replies = replies if len(replies) > 1 else []  # a half-told dialog's question comes back; no menu
+        await self.post(channel, replies)
+        if where and where != channel and any(r.expects != "nothing" for r in replies):
+            await self.api.ephemeral(where, user_id, self.words("slack.dsl_in_dm"))
+
+
+def key(team: str, channel: str) -> str:
+    """Returns the engine's conversation key for a Slack direct message."""
+    return f"{PLATFORM}:{team}:{channel}"
