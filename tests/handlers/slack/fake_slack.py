@@ -1,0 +1,204 @@
+"""A fake Slack Web API on 127.0.0.1: records every call, validates every Block Kit payload, fails on demand."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+TEAM = "T0SCHOOL"
+BOT_USER = "UBOT"
+TOKEN = "xoxb-test-token"
+
+
+@dataclass
+class Call:
+    """One Web API call the bot made."""
+
+    method: str
+    args: dict[str, Any]
+
+    @property
+    def channel(self) -> str:
+        return str(self.args.get("channel", ""))
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.args.get("blocks") or (self.args.get("view") or {}).get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read in this call, joined."""
+        return json.dumps(self.args, ensure_ascii=False)
+
+    def buttons(self) -> list[tuple[str, str, str]]:
+        """Returns (choice id, token, action_id) for every button."""
+        found = []
+        for block in self.blocks:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                value = json.loads(element["value"])
+                found.append((value["c"], value["t"], element["action_id"]))
+        return found
+
+
+def validate_blocks(blocks: list[dict[str, Any]], limit: int) -> list[str]:
+    """Returns what is wrong with a list of blocks, by slack_sdk's own models."""
+    problems = [f"{len(blocks)} blocks (limit {limit})"] if len(blocks) > limit else []
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        if parsed is None or parsed.to_dict() is None:
+            problems.append(f"unknown block {raw.get('type')}")
+            continue
+        try:
+            parsed.validate_json()
+        except SlackObjectFormationError as exc:
+            problems.append(str(exc))
+        for text in _texts(raw):
+            if not text:
+                problems.append("an empty text object")
+    return problems
+
+
+def _texts(raw: dict[str, Any]) -> list[str]:
+    texts = [raw["text"]["text"]] if isinstance(raw.get("text"), dict) else []
+    texts += [f["text"] for f in raw.get("fields", [])]
+    return texts
+
+
+@dataclass
+class FakeSlack:
+    """The Web API methods the bot uses, answering like Slack."""
+
+    url: str = ""
+    calls: list[Call] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: dict[str, list[tuple[int, str, float | None]]] = field(default_factory=lambda: defaultdict(list))
+    invalid: list[str] = field(default_factory=list)
+    bad_tokens: int = 0
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def fail(self, method: str, status: int = 200, error: str = "", retry_after: float | None = None,
+             times: int = 1) -> None:
+        """Makes the next `times` calls of a method fail: 429 (Retry-After), 5xx or an ok:false error."""
+        self.failures[method] += [(status, error, retry_after)] * times
+
+    def app(self) -> web.Application:
+        web_app = web.Application()
+        web_app.router.add_route("*", "/api/{method}", self.handle)
+        return web_app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _args(request)
+        self.calls.append(Call(method, args))
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}" and method != "apps.connections.open":
+            self.bad_tokens += 1
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if self.failures.get(method):
+            status, error, retry_after = self.failures[method].pop(0)
+            headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
+            if status >= 400:
+                return web.Response(status=status, text="Slack is having trouble", headers=headers)
+            return web.json_response({"ok": False, "error": error}, headers=headers)
+        answer = getattr(self, "m_" + method.replace(".", "_"), None)
+        if answer is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response({"ok": True, **answer(args)})
+
+    def _check(self, where: str, blocks: list[dict[str, Any]], limit: int) -> None:
+        self.invalid += [f"{where}: {p}" for p in validate_blocks(blocks, limit)]
+
+    # --- methods --------------------------------------------------------------------------------
+
+    def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT", "team": "School"}
+
+    def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users[str(args["user"])]
+        return {"user": {"id": args["user"], "name": user["name"], "is_bot": False,
+                         "profile": {"email": user["email"], "real_name": user["name"]}}}
+
+    def m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        for user_id, user in self.users.items():
+            if user["email"] == args["email"]:
+                return {"user": {"id": user_id}}
+        raise web.HTTPOk(text=json.dumps({"ok": False, "error": "users_not_found"}),
+                         content_type="application/json")
+
+    def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": {"id": dm(str(args["users"]))}}
+
+    def m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self.channels.get(str(args["channel"]))
+        if channel is None:
+            raise web.HTTPOk(text=json.dumps({"ok": False, "error": "channel_not_found"}),
+                             content_type="application/json")
+        return {"channel": {"id": args["channel"], **channel}}
+
+    def m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = [{"id": i, **c} for i, c in self.channels.items() if c.get("is_private") and c.get("is_member")]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._check("chat.postMessage", Call("", args).blocks, 50)
+        return {"channel": args["channel"], "ts": f"1700000000.{next(self._ts):06d}"}
+
+    def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._check("chat.update", Call("", args).blocks, 50)
+        return {"channel": args["channel"], "ts": args["ts"]}
+
+    def m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"message_ts": f"1700000000.{next(self._ts):06d}"}
+
+    def m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = str(args["message_ts"]).replace(".", "")
+        return {"permalink": f"https://school.slack.com/archives/{args['channel']}/p{ts}?thread_ts=1&cid=C1"}
+
+    def m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._view("views.open", args)
+
+    def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._view("views.publish", args)
+
+    def _view(self, where: str, args: dict[str, Any]) -> dict[str, Any]:
+        view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
+        try:
+            View(**view).validate_json()
+        except (SlackObjectFormationError, TypeError) as exc:
+            self.invalid.append(f"{where}: {exc}")
+        self._check(where, view.get("blocks", []), 100)
+        return {"view": {"id": "V1"}}
+
+    # --- reading what was sent ------------------------------------------------------------------
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        """Messages posted (chat.postMessage), optionally only in one channel."""
+        return [c for c in self.calls if c.method == "chat.postMessage" and (channel is None or c.channel == channel)]
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+
+def dm(user: str) -> str:
+    """The direct message channel id the fake gives a user."""
+    return "D" + user.removeprefix("U")
+
+
+async def _args(request: web.Request) -> dict[str, Any]:
+    """Merges query, form and JSON arguments, like Slack accepts them."""
+    args: dict[str, Any] = dict(request.query)
+    body = await request.read()
+    if request.content_type == "application/json" and body:
+        args.update(json.loads(body))
+    elif body:
+        args.update(dict(await request.post()))
+    return args

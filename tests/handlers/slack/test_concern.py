@@ -1,0 +1,60 @@
+"""A whole concern raised in a DM; the alert in the private DSL channel carries no narrative."""
+
+from __future__ import annotations
+
+from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness
+from tests.handlers.slack.fake_slack import dm
+
+NARRATIVE = "He showed me a video praising an attack and said he wanted to join them"
+WORDS = "They are right and I will go with them"
+PUPIL = "Jamie Testpupil"
+SECRETS = (NARRATIVE, WORDS, PUPIL, "IT room")
+
+
+async def raise_concern(slack: Harness, seen: str = NARRATIVE, who: str = "teacher") -> None:
+    """Raises a whole concern as the teacher, by typing and pressing buttons in the DM."""
+    replies = await slack.say(who, "Raise a concern")
+    assert "immediate danger" in replies[-1].text
+    await slack.tap(who, "no")
+    await slack.tap(who, "child")
+    await slack.say(who, PUPIL)
+    await slack.say(who, "Year 9")
+    await slack.tap(who, "radicalisation")
+    await slack.tap(who, "none")
+    await slack.say(who, seen)
+    await slack.say(who, WORDS)
+    await slack.say(who, "today 10:15")
+    await slack.say(who, "IT room")
+    await slack.say(who, "Listened and told the DSL in person")
+    review = await slack.say(who, "Nobody else")
+    assert any(PUPIL in c.text for c in review)
+    receipt = await slack.tap(who, "submit")
+    assert any("C-2026-0001" in c.text for c in receipt)
+
+
+async def test_whole_concern_in_a_dm(slack: Harness) -> None:
+    greeting = await slack.say("teacher", "hello")
+    assert "Hello" in greeting[-1].text
+    await raise_concern(slack)
+    assert await slack.drain() >= 1
+    alerts = slack.fake.posts(DSL_CHANNEL)
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert "C-2026-0001" in alert.text and "Year 9" in alert.text and "Terry Teacher" in alert.text
+    for secret in SECRETS:
+        assert secret not in alert.text
+    assert [c for c, _, _ in alert.buttons()] == [f"dsl:{v}:1" for v in ("view", "ack", "note", "action", "close")]
+
+
+async def test_concern_text_goes_only_to_the_reporters_dm(slack: Harness) -> None:
+    await raise_concern(slack)
+    await slack.drain()
+    await slack.press("alex", "dsl:view:1")
+    await slack.press("alex", "dsl:ack:1")
+    await slack.drain()
+    reporter_dm = dm(PEOPLE["teacher"][0])
+    for call in slack.fake.calls:
+        if any(secret in call.text for secret in SECRETS):
+            assert (call.method == "chat.postMessage" and call.channel == reporter_dm) or \
+                call.method == "views.open", f"concern text in {call.method} to {call.channel}"
+    assert slack.fake.of("views.open"), "the DSL member saw the details"
