@@ -59,9 +59,21 @@ class OutboxDispatcher:
             for name, platform in self.platforms.items():
                 async with self.db.transaction() as session:
                     rows = list(await outbox.due(session, name, utcnow()))
-                results = await asyncio.gather(*(self._send(platform, row) for row in rows))
+                queues: dict[str, list[Outbox]] = {}
+                for row in rows:
+                    queues.setdefault(row.destination, []).append(row)
+                results = await asyncio.gather(*(self._send_in_order(platform, queue) for queue in queues.values()))
                 delivered += sum(results)
             return delivered
+
+    async def _send_in_order(self, platform: Platform, queue: list[Outbox]) -> int:
+        """Sends one destination's rows oldest first, stopping at a failure so order is kept."""
+        sent = 0
+        for row in queue:
+            if not await self._send(platform, row):
+                break
+            sent += 1
+        return sent
 
     async def _send(self, platform: Platform, row: Outbox) -> bool:
         """Sends one row and records the result."""

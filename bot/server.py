@@ -15,10 +15,13 @@ from bot.checks import all_checks
 from bot.delivery import OutboxDispatcher
 from bot.platforms import Platform, configured_platforms
 from bot.settings import Settings
+from storage import people
+from storage.db import utcnow
 
 log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("prevent_app", App)
 DISPATCHER_KEY = web.AppKey("prevent_dispatcher", OutboxDispatcher)
+EVENT_MEMORY = timedelta(days=1)
 PLATFORMS_KEY = web.AppKey("prevent_platforms", list[Platform])
 
 
@@ -63,15 +66,25 @@ async def _background(web_app: web.Application) -> AsyncIterator[None]:
     for platform in platforms:
         await platform.start()
     sender = asyncio.create_task(web_app[DISPATCHER_KEY].run_forever())
+    housekeeping = asyncio.create_task(_housekeeping(web_app[APP_KEY]))
     scheduler = start_scheduler(web_app[APP_KEY], web_app[DISPATCHER_KEY])
     yield
     if scheduler is not None:
         scheduler.shutdown(wait=False)
-    sender.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sender
+    for task in (sender, housekeeping):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     for platform in platforms:
         await platform.stop()
+
+
+async def _housekeeping(app: App) -> None:
+    """Forgets processed event ids after a day, every hour."""
+    while True:
+        async with app.db.transaction() as session:
+            await people.prune_events(session, utcnow() - EVENT_MEMORY)
+        await asyncio.sleep(3600)
 
 
 async def serve(settings: Settings, host: str = "0.0.0.0") -> None:  # noqa: S104 — a server listens

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -100,6 +103,13 @@ async def claim_event(session: AsyncSession, platform: str, event_id: str) -> bo
     except IntegrityError:
         return False
     return True
+
+
+async def prune_events(session: AsyncSession, before: datetime) -> int:
+    """Forgets processed event ids older than a time (platforms only retry for minutes)."""
+    result = await (await session.connection()).execute(
+        delete(ProcessedEvent).where(col(ProcessedEvent.created_at) < before))
+    return result.rowcount
 
 
 async def claim_dispatch(session: AsyncSession, key: str, school_id: int | None = None) -> bool:

@@ -137,3 +137,14 @@ async def test_no_concern_text_in_logs(app: App, caplog: pytest.LogCaptureFixtur
     for secret in ("Jamie", "Testpupil", "hungry", "eaten since Friday", "Family moved", "TEST_KEY"):
         assert secret not in caplog.text
     assert "C-2026-0001" in caplog.text
+
+
+async def test_one_destination_keeps_its_order_when_a_send_fails(app: App) -> None:
+    await submitted(app)
+    await Conversation(app.engine, DSL_EMAIL).tap("dsl:ack:1", token=None)
+    platform = FakePlatform(fail_once=[0.0])
+    dispatcher = OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5))
+    await dispatcher.run_once()
+    assert [m.kind for m in platform.sent] == ["reporter_update"]  # the channel's alert failed: its update waits
+    await dispatcher.run_once()
+    assert [m.kind for m in platform.sent] == ["reporter_update", "dsl_alert", "dsl_update"]

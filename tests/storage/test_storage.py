@@ -140,3 +140,16 @@ def test_postgres_without_key_is_refused() -> None:
 
     with pytest.raises(DataKeyError, match="PREVENT_DATA_KEY must be set"):
         make_cipher(make_settings("postgresql://nobody@127.0.0.1/none", PREVENT_DATA_KEY=""))
+
+
+async def test_old_event_ids_are_forgotten(db_app: App) -> None:
+    from datetime import timedelta
+
+    from storage.db import utcnow
+
+    async with db_app.db.transaction() as session:
+        assert await people.claim_event(session, "slack", "old")
+    async with db_app.db.transaction() as session:
+        assert await people.prune_events(session, utcnow() + timedelta(seconds=1)) == 1
+        assert await people.claim_event(session, "slack", "old")
+        assert await people.prune_events(session, utcnow() - timedelta(days=1)) == 0
