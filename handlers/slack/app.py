@@ -42,7 +42,7 @@ class SlackEndpoint:
         self.api = SlackApi(make_client(options.bot_token, options.api_url))
         self.problems = configuration_problems(options)
         secret = options.signing_secret or secrets.token_hex(32)  # unset: nothing can be signed, all get 401
-        self.bolt = AsyncApp(token=options.bot_token or None, signing_secret=secret, client=self.api.client,
+        self.bolt = AsyncApp(signing_secret=secret, client=self.api.client,  # the client carries the token
                              process_before_response=True, logger=BOLT_LOG,
                              request_verification_enabled=not options.socket_mode)
         self.talk = Conversations(engine, self.api, words, wake)
