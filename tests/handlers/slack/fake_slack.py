@@ -24,6 +24,7 @@ class Call:
 
     method: str
     args: dict[str, Any]
+    failed: bool = False
 
     @property
     def channel(self) -> str:
@@ -84,6 +85,7 @@ class FakeSlack:
     failures: dict[str, list[tuple[int, str, float | None]]] = field(default_factory=lambda: defaultdict(list))
     invalid: list[str] = field(default_factory=list)
     bad_tokens: int = 0
+    down: bool = False
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def fail(self, method: str, status: int = 200, error: str = "", retry_after: float | None = None,
@@ -99,10 +101,14 @@ class FakeSlack:
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _args(request)
-        self.calls.append(Call(method, args))
+        call = Call(method, args)
+        self.calls.append(call)
         if request.headers.get("Authorization") != f"Bearer {TOKEN}" and method != "apps.connections.open":
             self.bad_tokens += 1
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        call.failed = self.down or bool(self.failures.get(method))
+        if self.down:
+            return web.Response(status=503, text="Slack is down")
         if self.failures.get(method):
             status, error, retry_after = self.failures[method].pop(0)
             headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
@@ -182,7 +188,8 @@ class FakeSlack:
 
     def posts(self, channel: str | None = None) -> list[Call]:
         """Messages posted (chat.postMessage), optionally only in one channel."""
-        return [c for c in self.calls if c.method == "chat.postMessage" and (channel is None or c.channel == channel)]
+        return [c for c in self.calls if c.method == "chat.postMessage" and not c.failed
+                and (channel is None or c.channel == channel)]
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

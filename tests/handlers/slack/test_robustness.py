@@ -1,0 +1,171 @@
+"""Repeats, signatures, rate limits, outages, a misconfigured DSL channel, hostile and very long text."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import timedelta
+
+import pytest
+from sqlmodel import func, select
+
+from bot.admin import run_doctor
+from storage.db import utcnow
+from storage.models import Audit, DialogSession, Outbox, ProcessedEvent
+from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, sign
+from tests.handlers.slack.fake_slack import dm
+from tests.handlers.slack.test_concern import raise_concern
+
+TEACHER, TEACHER_DM = PEOPLE["teacher"][0], dm(PEOPLE["teacher"][0])
+
+
+async def count(slack: Harness, table: type) -> int:
+    async with slack.app.db.transaction() as session:
+        return int((await session.exec(select(func.count()).select_from(table))).one())
+
+
+async def _due_now(slack: Harness, created_minutes_ago: float = 0) -> None:
+    """Makes every pending row due now (and, if asked, older than it is): no waiting in tests."""
+    async with slack.app.db.transaction() as session:
+        for row in (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all():
+            row.next_attempt_at = utcnow()
+            if created_minutes_ago:
+                row.created_at = utcnow() - timedelta(minutes=created_minutes_ago)
+            session.add(row)
+
+
+async def test_a_repeated_event_is_processed_once(slack: Harness) -> None:
+    event = {"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER,
+             "text": "Raise a concern", "ts": "1700000002.000001"}
+    body = slack.event_body(event, "Ev0REPEATED")
+    assert await slack.post(body, "application/json") == 200
+    first = len(slack.fake.posts(TEACHER_DM))
+    headers = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert await slack.post(body, "application/json", headers) == 200
+    assert await slack.post(body, "application/json") == 200
+    assert len(slack.fake.posts(TEACHER_DM)) == first >= 1
+    assert await count(slack, ProcessedEvent) == 1
+
+
+@pytest.mark.parametrize("case", ["bad", "stale", "missing"])
+async def test_bad_stale_or_missing_signatures_get_401_and_change_nothing(slack: Harness, case: str) -> None:
+    event = {"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER,
+             "text": "Raise a concern", "ts": "1700000003.000001"}
+    body = slack.event_body(event)
+    headers = {"bad": sign(body, secret="not-the-secret"), "missing": {},
+               "stale": sign(body, SECRET, timestamp=int(time.time()) - 6 * 60)}[case]
+    before = len(slack.fake.calls)
+    assert await slack.post(body, "application/json", headers) == 401
+    assert slack.fake.calls[before:] == []
+    assert await count(slack, ProcessedEvent) == 0
+    assert await count(slack, DialogSession) == 0
+    assert await count(slack, Audit) == 0
+
+
+async def test_429_waits_as_told_then_succeeds(slack: Harness) -> None:
+    await raise_concern(slack)
+    slack.fake.fail("chat.postMessage", status=429, retry_after=7)
+    assert await slack.drain() == 0
+    async with slack.app.db.transaction() as session:
+        row = (await session.exec(select(Outbox).where(Outbox.kind == "dsl_alert"))).one()
+    assert "rate limited" in row.last_error and row.status == "pending"
+    assert timedelta(seconds=5) < row.next_attempt_at - utcnow() <= timedelta(seconds=7)
+    await _due_now(slack)
+    assert await slack.drain() == 1
+    assert len(slack.fake.posts(DSL_CHANNEL)) == 1
+
+
+async def test_500_and_errors_are_retried(slack: Harness) -> None:
+    await raise_concern(slack)
+    slack.fake.fail("chat.postMessage", status=500)
+    slack.fake.fail("chat.postMessage", error="internal_error")
+    assert await slack.drain() == 0
+    await _due_now(slack)
+    assert await slack.drain() == 0
+    await _due_now(slack)
+    assert await slack.drain() == 1
+    assert len(slack.fake.posts(DSL_CHANNEL)) == 1
+
+
+async def test_an_outage_falls_back_to_each_dsl_member_directly(
+        slack: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await raise_concern(slack)
+    slack.fake.down = True
+    assert await slack.drain() == 0
+    await _due_now(slack, created_minutes_ago=6)
+    with caplog.at_level(logging.ERROR):
+        assert await slack.drain() == 0
+    assert any("undelivered" in r.getMessage() for r in caplog.records)
+    slack.fake.down = False
+    await _due_now(slack)
+    await slack.drain()
+    assert len(slack.fake.posts(DSL_CHANNEL)) == 1, "the alert still reaches the channel once Slack is back"
+    for who in ("alex", "sam"):
+        direct = slack.fake.posts(dm(PEOPLE[who][0]))
+        assert direct and "could not be reached" in direct[-1].text and "C-2026-0001" in direct[-1].text
+    async with slack.app.db.transaction() as session:
+        pending = (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all()
+    assert list(pending) == []
+
+
+@pytest.mark.parametrize(("change", "says"), [({"is_private": False}, "PUBLIC"),
+                                              ({"is_member": False}, "/invite")])
+async def test_a_public_or_bot_less_dsl_channel_is_refused(
+        slack: Harness, change: dict[str, bool], says: str, caplog: pytest.LogCaptureFixture) -> None:
+    slack.fake.channels[DSL_CHANNEL].update(change)
+    async with slack.http.get(f"{slack.url}/readyz") as response:
+        assert response.status == 503
+        problems = (await response.json())["problems"]
+    assert any(says in p and "dsl-team" in p for p in problems)
+    assert any(says in p for p in await run_doctor(slack.app))
+    with caplog.at_level(logging.ERROR):
+        await slack.platform.start()
+    assert any(says in r.getMessage() for r in caplog.records)
+    await raise_concern(slack)
+    assert await slack.drain() == 0
+    assert slack.fake.posts(DSL_CHANNEL) == [], "no concern is posted in a public or bot-less channel"
+    async with slack.app.db.transaction() as session:
+        row = (await session.exec(select(Outbox).where(Outbox.kind == "dsl_alert"))).one()
+    assert says in row.last_error
+    await _due_now(slack, created_minutes_ago=6)
+    await slack.drain()
+    await _due_now(slack)
+    await slack.drain()
+    assert "C-2026-0001" in slack.fake.posts(dm(PEOPLE["alex"][0]))[-1].text, "the DSL team still hears"
+
+
+async def test_a_private_channel_with_the_bot_is_ready(slack: Harness) -> None:
+    async with slack.http.get(f"{slack.url}/readyz") as response:
+        body = await response.json()
+    assert [p for p in body["problems"] if p.startswith("Slack")] == []
+
+
+async def test_mentions_and_links_in_a_concern_arrive_escaped(slack: Harness) -> None:
+    hostile = "<!channel> <@UALEX> see <https://evil.example|the school website> & more"
+    await raise_concern(slack, seen=hostile)
+    await slack.drain()
+    await slack.press("alex", "dsl:view:1")
+    shown = [c for c in slack.fake.calls if "evil.example" in c.text]
+    assert shown, "the text was shown to the reporter and in the details"
+    for call in shown:
+        for block in call.blocks:
+            raw = json.dumps(block)
+            assert "<!channel>" not in raw and "<@UALEX>" not in raw and "<https://evil" not in raw
+        assert "&lt;!channel&gt; &lt;@UALEX&gt;" in call.text and "&amp; more" in call.text
+        assert "<!channel>" not in str(call.args.get("text", ""))
+
+
+async def test_a_10000_character_answer_stays_within_limits_and_is_whole(slack: Harness) -> None:
+    long = " ".join(f"word{n:05d}" for n in range(1000))  # 10,000 characters, no line breaks
+    assert len(long) >= 9999
+    await raise_concern(slack, seen=long)
+    review = [c for c in slack.fake.posts(TEACHER_DM) if "word00000" in c.text][-1]
+    text = " ".join(b["text"]["text"] for b in review.blocks if b.get("text"))
+    assert all(f"word{n:05d}" in text for n in range(1000)), "nothing is cut"
+    await slack.drain()
+    await slack.press("alex", "dsl:view:1")
+    modal = slack.fake.of("views.open")[-1]
+    sections = [b["text"]["text"] for b in modal.blocks if b.get("text")]
+    assert all(len(s) <= 3000 for s in sections)
+    assert all(f"word{n:05d}" in " ".join(sections) for n in range(1000))
