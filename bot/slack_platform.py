@@ -241,7 +241,7 @@ class SlackPlatform:
         channel = named if CHANNEL_ID.match(named) else await self._find(named)
         if not channel:
             return "", (f"Slack: the bot is not in a private channel named #{named}: make sure #{named} is private "
-                        "and invite the bot there (/invite @Prevent Duty Assistant); concerns are not posted "
+                        "and invite the bot there (/invite @prevent-duty-assistant); concerns are not posted "
                         "until then")
         try:
             info = await self.api.channel(channel)
@@ -294,7 +294,7 @@ def _channel_problem(named: str, info: dict[str, object]) -> str:
                 "(channel settings → Change to a private channel) or name a private channel in dsl_channel")
     if not info.get("is_member"):
         return (f"Slack: the bot is not a member of the DSL channel {shown}, so concerns cannot be posted there. "
-                f"In {shown} type: /invite @Prevent Duty Assistant")
+                f"In {shown} type: /invite @prevent-duty-assistant")
     return ""
 
 
