@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlmodel import col, delete, select
 
-from bot.concerns import DSL_CHANNEL
+from bot.concerns import DSL_CHANNEL, staff_destination
 from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
 from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, escape, render
-from storage import people
+from storage import outbox, people
 from storage.models import Outbox, ProcessedEvent, Staff
 
 if TYPE_CHECKING:
@@ -53,6 +53,16 @@ class DbSlackStore:
         turn = Turn(Inbound(user, f"{PLATFORM}:home:{user.user_id}"), person, {}, app.clock(), app.engine.services)
         mine = await app.concerns.mine(person)
         return HomeView(contacts_reply(turn), tuple((ref, app.words(f"status.{s}")) for ref, s in mine))
+
+    async def queue(self, user_id: str, replies: list[Reply]) -> bool:
+        """Queues replies for someone's direct messages in the outbox; False if they are not known."""
+        async with self.db.transaction() as session:
+            staff = await people.staff_by_platform_id(session, self.school_id, PLATFORM, user_id)
+            if staff is None or staff.id is None:
+                return False
+            payload: dict[str, object] = {"replies": [r.to_json() for r in replies]}
+            await outbox.enqueue(session, self.school_id, PLATFORM, staff_destination(staff.id), "reply", payload)
+        return True
 
     async def staff(self, staff_id: int) -> Staff | None:
         """Returns a member of staff by id."""
@@ -119,7 +129,8 @@ class SlackPlatform:
                                     settings.slack_app_token.strip(), settings.slack_api_url.strip())
         self.store = DbSlackStore(app)
         self._wake: list[web.Application] = []
-        self.endpoint = SlackEndpoint(self.options, app.engine, self.store, self.store, app.words, self.wake)
+        self.endpoint = SlackEndpoint(self.options, app.engine, self.store, self.store, self.store, app.words,
+                                      self.wake)
         self.api = self.endpoint.api
 
     def wake(self) -> None:

@@ -3,7 +3,7 @@
 from handlers.slack.api import SendFailed, SlackApi
 from handlers.slack.app import SlackEndpoint, configuration_problems
 from handlers.slack.blocks import Message, escape, render
-from handlers.slack.ports import ROUTE, EventLedger, HomeSource, HomeView, SlackOptions
+from handlers.slack.ports import ROUTE, EventLedger, HomeSource, HomeView, ReplyQueue, SlackOptions
 
-__all__ = ["ROUTE", "EventLedger", "HomeSource", "HomeView", "Message", "SendFailed", "SlackApi", "SlackEndpoint",
-           "SlackOptions", "configuration_problems", "escape", "render"]
+__all__ = ["ROUTE", "EventLedger", "HomeSource", "HomeView", "Message", "ReplyQueue", "SendFailed", "SlackApi",
+           "SlackEndpoint", "SlackOptions", "configuration_problems", "escape", "render"]

@@ -14,7 +14,7 @@ from dialogs.engine import Engine
 from dialogs.ports import Wording
 from handlers.slack.api import SlackApi, make_client
 from handlers.slack.listeners import Listeners
-from handlers.slack.ports import ROUTE, EventLedger, HomeSource, SlackOptions, Wake
+from handlers.slack.ports import ROUTE, EventLedger, HomeSource, ReplyQueue, SlackOptions, Wake
 from handlers.slack.talk import Conversations
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class SlackEndpoint:
     """Everything Slack-facing: the Bolt app, its listeners and the Web API client."""
 
     def __init__(self, options: SlackOptions, engine: Engine, ledger: EventLedger, homes: HomeSource,
-                 words: Wording, wake: Wake) -> None:
+                 later: ReplyQueue, words: Wording, wake: Wake) -> None:
         self.options = options
         self.api = SlackApi(make_client(options.bot_token, options.api_url))
         self.problems = configuration_problems(options)
@@ -45,7 +45,7 @@ class SlackEndpoint:
         self.bolt = AsyncApp(signing_secret=secret, client=self.api.client,  # the client carries the token
                              process_before_response=True, logger=BOLT_LOG,
                              request_verification_enabled=not options.socket_mode)
-        self.talk = Conversations(engine, self.api, words, wake)
+        self.talk = Conversations(engine, self.api, words, wake, later)
         Listeners(self.talk, self.api, ledger, homes, words).register(self.bolt)
         self._socket: AsyncSocketModeHandler | None = None
 

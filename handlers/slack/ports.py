@@ -46,6 +46,14 @@ class EventLedger(Protocol):
         ...
 
 
+class ReplyQueue(Protocol):
+    """Queues replies that could not be posted at once, so the outbox delivers them later."""
+
+    async def queue(self, user_id: str, replies: list[Reply]) -> bool:
+        """Queues replies for someone's direct messages; False if they are not known."""
+        ...
+
+
 class HomeSource(Protocol):
     """Builds the App Home for a person."""
 

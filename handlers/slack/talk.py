@@ -11,7 +11,7 @@ from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.ports import Wording
 from handlers.slack.api import SendFailed, SlackApi
 from handlers.slack.blocks import modal, render
-from handlers.slack.ports import Wake
+from handlers.slack.ports import ReplyQueue, Wake
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -47,6 +47,7 @@ class Conversations:
     api: SlackApi
     words: Wording
     wake: Wake
+    later: ReplyQueue
     identities: Identities = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,10 +64,21 @@ class Conversations:
             await self.api.post(channel, render(Reply(self.words("slack.unknown_user"))))
         return ref
 
-    async def post(self, channel: str, replies: list[Reply]) -> None:
-        """Posts replies in a direct message, in order."""
-        for reply in replies:
-            await self.api.post(channel, render(reply))
+    async def post(self, channel: str, replies: list[Reply], user_id: str = "") -> None:
+        """Posts replies in a direct message, in order; what Slack refuses now goes to the outbox.
+
+        The turn has already happened, so Slack must not send the event again: the replies are
+        queued rather than the event failed.
+        """
+        for n, reply in enumerate(replies):
+            try:
+                await self.api.post(channel, render(reply))
+            except SendFailed as exc:
+                if not user_id or not await self.later.queue(user_id, replies[n:]):
+                    raise
+                log.warning("replies queued for later delivery: %s", exc)
+                self.wake()
+                return
 
     async def message(self, team: str, user_id: str, channel: str, text: str) -> None:
         """Handles free text typed in a direct message."""
@@ -75,7 +87,7 @@ class Conversations:
             return
         replies = await self.engine.handle(Inbound(ref, key(team, channel), text=text))
         self.wake()
-        await self.post(channel, replies)
+        await self.post(channel, replies, user_id)
 
     async def press(self, team: str, user_id: str, channel: str, choice: str, token: str | None) -> None:
         """Handles a button pressed in a direct message."""
@@ -84,7 +96,7 @@ class Conversations:
             return
         replies = await self.engine.handle(Inbound(ref, key(team, channel), choice=choice, prompt_token=token))
         self.wake()
-        await self.post(channel, replies)
+        await self.post(channel, replies, user_id)
 
     async def start(self, team: str, user_id: str, params: dict[str, str] | None = None) -> None:
         """Starts (or carries on) raising a concern in the person's direct messages."""
@@ -94,7 +106,7 @@ class Conversations:
             return
         replies = await self.engine.start(Inbound(ref, key(team, channel)), "raise_concern", params)
         self.wake()
-        await self.post(channel, replies)
+        await self.post(channel, replies, user_id)
 
     async def greet(self, team: str, user_id: str) -> None:
         """Opens the person's direct messages with the bot's greeting (or their half-told dialog)."""
@@ -102,7 +114,7 @@ class Conversations:
         ref = await self._who(team, user_id, channel)
         if ref is None:
             return
-        await self.post(channel, await self.engine.greet(Inbound(ref, key(team, channel))))
+        await self.post(channel, await self.engine.greet(Inbound(ref, key(team, channel))), user_id)
 
     async def dsl(self, team: str, user_id: str, choice: str, trigger_id: str, where: str) -> None:
         """Carries out a DSL button: details in a modal for the presser only, questions in their DM."""
@@ -118,7 +130,7 @@ class Conversations:
             title = self.words("slack.details_title")
             await self.api.open_view(trigger_id, modal(title, details, self.words("slack.details_overflow")))
             replies = replies if len(replies) > 1 else []  # a half-told dialog's question comes back; no menu
-        await self.post(channel, replies)
+        await self.post(channel, replies, user_id)
         if where and where != channel and any(r.expects != "nothing" for r in replies):
             await self.api.ephemeral(where, user_id, self.words("slack.dsl_in_dm"))
 

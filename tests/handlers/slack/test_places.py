@@ -112,3 +112,30 @@ async def test_app_home_shows_contacts_a_button_and_own_concerns(slack: Harness)
                "actions": [{"type": "button", "action_id": action_id, "value": json.dumps({"c": choice, "t": ""})}]}
     assert await slack.interact(payload) == 200
     assert "immediate danger" in slack.fake.posts(TEACHER_DM)[-1].text
+
+
+async def test_an_urgent_alert_mentions_each_dsl_member(slack: Harness) -> None:
+    from tests.handlers.slack.conftest import DSL_CHANNEL
+
+    await slack.say("teacher", "Raise a concern")
+    sent = await slack.tap("teacher", "yes")
+    assert any("Call 999 now" in c.text for c in sent)
+    await slack.drain()
+    urgent = slack.fake.posts(DSL_CHANNEL)[-1]
+    lead = urgent.blocks[0]["text"]["text"]
+    assert "<@UALEX>" in lead and "<@USAM>" in lead and "URGENT" in lead
+    assert "<@UALEX>" in urgent.args["text"], "the notification itself mentions them, so phones ring"
+    assert "<@UOLLY>" not in urgent.text and "<@UTEACHER>" not in urgent.text
+    for who in ("alex", "sam"):
+        assert any("URGENT" in c.text for c in slack.fake.posts(dm(PEOPLE[who][0]))), "each is also told directly"
+
+
+async def test_someone_slack_cannot_identify_is_told_and_nothing_happens(slack: Harness) -> None:
+    slack.fake.users[TEACHER]["email"] = ""
+    sent = await slack.say("teacher", "Raise a concern")
+    assert len(sent) == 1 and "couldn't check who you are" in sent[0].text
+    from sqlmodel import func, select
+
+    from storage.models import DialogSession
+    async with slack.app.db.transaction() as session:
+        assert (await session.exec(select(func.count()).select_from(DialogSession))).one() == 0

@@ -169,3 +169,33 @@ async def test_a_10000_character_answer_stays_within_limits_and_is_whole(slack: 
     sections = [b["text"]["text"] for b in modal.blocks if b.get("text")]
     assert all(len(s) <= 3000 for s in sections)
     assert all(f"word{n:05d}" in " ".join(sections) for n in range(1000))
+
+
+async def test_a_reply_slack_refuses_goes_to_the_outbox_and_the_turn_is_not_repeated(slack: Harness) -> None:
+    await slack.say("teacher", "Raise a concern")
+    slack.fake.fail("chat.postMessage", status=429, retry_after=0)
+    event = {"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER, "text": "no",
+             "ts": "1700000004.000001"}
+    body = slack.event_body(event, "Ev0REFUSED")
+    assert await slack.post(body, "application/json") == 200
+    assert await slack.post(body, "application/json") == 200  # Slack's retry is still dropped
+    await _due_now(slack)
+    await slack.drain()
+    asked = [c for c in slack.fake.posts(TEACHER_DM) if "Who is the concern about" in c.text]
+    assert len(asked) == 1, "the next question arrives once, through the outbox"
+
+
+async def test_logs_never_hold_concern_text_or_tokens(slack: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    from tests.handlers.slack.fake_slack import TOKEN
+    from tests.handlers.slack.test_concern import NARRATIVE, PUPIL, WORDS
+
+    caplog.set_level(logging.DEBUG)
+    await raise_concern(slack)
+    await slack.drain()
+    await slack.press("alex", "dsl:view:1")
+    await slack.press("alex", "dsl:note:1")
+    await slack.say("alex", "Met the family about Jamie Testpupil")
+    await slack.drain()
+    logged = caplog.text + "".join(str(r.args) for r in caplog.records)
+    for secret in (NARRATIVE, WORDS, PUPIL, TOKEN, SECRET, "Met the family"):
+        assert secret not in logged
