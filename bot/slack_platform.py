@@ -8,6 +8,9 @@ import re
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.base import Executable
 from sqlmodel import col, delete, select
 
 from bot.concerns import DSL_CHANNEL, staff_destination
@@ -17,6 +20,7 @@ from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
 from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, escape, render
 from storage import outbox, people
+from storage.db import utcnow
 from storage.models import Outbox, ProcessedEvent, Staff
 
 if TYPE_CHECKING:
@@ -36,9 +40,21 @@ class DbSlackStore:
         self.app, self.db, self.school_id = app, app.db, app.school_id
 
     async def claim(self, event_id: str) -> bool:
-        """Records an event id; False if it was already processed."""
+        """Records an event id; False if it was already processed (one INSERT … ON CONFLICT DO NOTHING)."""
         async with self.db.transaction() as session:
-            return await people.claim_event(session, PLATFORM, event_id)
+            values = {"platform": PLATFORM, "event_id": event_id, "created_at": utcnow()}
+            unique = ["platform", "event_id"]
+            dialect = session.get_bind().dialect.name
+            statement: Executable
+            if dialect == "sqlite":
+                statement = sqlite_insert(ProcessedEvent).values(values).on_conflict_do_nothing(index_elements=unique)
+            elif dialect == "postgresql":
+                statement = postgresql_insert(ProcessedEvent).values(values).on_conflict_do_nothing(
+                    index_elements=unique)
+            else:
+                return await people.claim_event(session, PLATFORM, event_id)
+            result = await session.exec(statement)
+            return bool(result.rowcount == 1)
 
     async def release(self, event_id: str) -> None:
         """Forgets a claimed event id after a failed turn."""

@@ -22,6 +22,16 @@ BOLT_LOG = logging.getLogger("handlers.slack.bolt")
 BOLT_LOG.setLevel(logging.WARNING)  # Bolt logs request bodies at DEBUG: they may hold concern text
 
 
+class _TokenNotice(logging.Filter):
+    """Drops Bolt's notice that SLACK_BOT_TOKEN in the environment is unused (the client carries it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client` as well")
+
+
+BOLT_LOG.addFilter(_TokenNotice())
+
+
 def configuration_problems(options: SlackOptions) -> list[str]:
     """Returns what is missing from the Slack settings, each with what to set."""
     problems = []

@@ -1,0 +1,235 @@
+"""Benchmark: signed Slack events over HTTP to `prevent-bot serve`, and to a bare Bolt app, in one run.
+
+Run from the repository root:
+
+    /work/venv/bin/python bench/slack_events.py --events 2000 --concurrency 20
+
+It starts a fake Slack Web API on 127.0.0.1 (in this process), `prevent-bot serve` on a fresh SQLite
+database (a subprocess), and a bare Bolt app that only acknowledges (another subprocess). Each of the
+CONCURRENCY senders is one member of staff in the middle of raising a concern: they alternate a pupil's
+name (the dialog moves on) and "back" (it moves back), so every event is a full dialog turn with the
+session loaded and saved and the next question posted to the fake Slack. Latency is from sending the
+request to Slack's 200 (the server does its work before answering). Nothing leaves this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench"
+TEAM = "T0BENCH"
+DSL_CHANNEL = "G0BENCHDSL"
+KEY = "YmVuY2gta2V5LTMyLWJ5dGVzLWxvbmctMTIzNDU2Nzg"  # made-up 32 bytes, benchmark only
+
+
+class FakeSlack:
+    """The Web API methods the bot calls, answered at once."""
+
+    def __init__(self) -> None:
+        self.ts = itertools.count(1)
+        self.calls = 0
+
+    def app(self) -> web.Application:
+        web_app = web.Application()
+        web_app.router.add_route("*", "/api/{method}", self.handle)
+        return web_app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        await request.read()
+        self.calls += 1
+        args = dict(request.query)
+        if request.content_type == "application/x-www-form-urlencoded":
+            args.update({k: str(v) for k, v in (await request.post()).items()})
+        answers: dict[str, dict[str, Any]] = {
+            "auth.test": {"team_id": TEAM, "user_id": "UBOT", "bot_id": "BBOT"},
+            "users.info": {"user": {"id": args.get("user", ""), "profile": {
+                "email": f"{args.get('user', '').lower()}@school.example", "real_name": "Bench Teacher"}}},
+            "conversations.open": {"channel": {"id": "D" + args.get("users", "")}},
+            "conversations.info": {"channel": {"id": DSL_CHANNEL, "name": "dsl", "is_private": True,
+                                               "is_member": True}},
+            "chat.postMessage": {"ts": f"1700000000.{next(self.ts):06d}"},
+        }
+        return web.json_response({"ok": True, **answers.get(method, {})})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def signed(body: bytes) -> dict[str, str]:
+    stamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": "application/json"}
+
+
+EVENT_IDS = itertools.count(1)
+
+
+def dm_event(user: str, text: str) -> bytes:
+    event = {"type": "message", "channel_type": "im", "channel": f"D{user}", "user": user, "text": text,
+             "ts": f"{time.time():.6f}"}
+    return json.dumps({"team_id": TEAM, "api_app_id": "A0BENCH", "type": "event_callback",
+                       "event_id": f"EvB{next(EVENT_IDS):09d}", "event_time": int(time.time()),
+                       "event": event}).encode()
+
+
+async def send(http: aiohttp.ClientSession, url: str, body: bytes) -> float:
+    """Posts one signed event; returns the seconds until the answer."""
+    start = time.perf_counter()
+    async with http.post(url, data=body, headers=signed(body)) as response:
+        await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
+    return time.perf_counter() - start
+
+
+async def run_load(url: str, events: int, concurrency: int, setup: list[str], loop: list[str]) -> dict[str, float]:
+    """Each sender is one user: the setup messages, then the loop messages until all events are sent."""
+    per_sender = events // concurrency
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=concurrency * 2)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def prepare(n: int) -> None:
+            for text in setup:
+                await send(http, url, dm_event(f"UBENCH{n:03d}", text))
+
+        async def sender(n: int) -> None:
+            user = f"UBENCH{n:03d}"
+            for i in range(per_sender):
+                latencies.append(await send(http, url, dm_event(user, loop[i % len(loop)])))
+
+        await asyncio.gather(*(prepare(n) for n in range(concurrency)))
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(n) for n in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+            "events_per_s": len(latencies) / elapsed, "events": len(latencies)}
+
+
+def school_file(folder: Path) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from bot.config import demo_text
+
+    text = demo_text().replace('platform = "console"', 'platform = "slack"')
+    path = folder / "school.toml"
+    path.write_text(text.replace('dsl_channel = ""', f'dsl_channel = "{DSL_CHANNEL}"'), encoding="utf-8")
+    return path
+
+
+async def wait_up(url: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            try:
+                async with http.get(url) as response:
+                    if response.status < 500:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def bare_bolt_main(port: int, api_url: str) -> None:
+    """A Bolt app that only acknowledges message events (the baseline)."""
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    bolt = AsyncApp(signing_secret=SECRET, client=AsyncWebClient(token=TOKEN, base_url=api_url),
+                    process_before_response=True)
+
+    @bolt.event("message")
+    async def acknowledge_only() -> None:
+        return None
+
+    async def handle(request: web.Request) -> web.Response:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    web_app = web.Application()
+    web_app.router.add_post("/slack/events", handle)
+    web_app.router.add_get("/healthz", lambda _: web.json_response({"status": "ok"}))
+    web.run_app(web_app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def start_server(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def main(events: int, concurrency: int) -> None:
+    fake = FakeSlack()
+    runner = web.AppRunner(fake.app(), access_log=None)
+    await runner.setup()
+    fake_port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", fake_port).start()
+    api_url = f"http://127.0.0.1:{fake_port}/api/"
+    bot_port, bare_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        env = {"DATABASE_URL": f"sqlite:///{folder}/bench.db", "PREVENT_DATA_KEY": KEY,
+               "PREVENT_CONFIG": str(school_file(Path(folder))), "PORT": str(bot_port), "SLACK_BOT_TOKEN": TOKEN,
+               "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url, "SLACK_APP_TOKEN": ""}
+        python = sys.executable
+        servers = [start_server([python, "-m", "bot", "serve"], env),
+                   start_server([python, __file__, "--bare-bolt", str(bare_port), api_url], {})]
+        try:
+            await wait_up(f"http://127.0.0.1:{bot_port}/healthz")
+            await wait_up(f"http://127.0.0.1:{bare_port}/healthz")
+            bot = await run_load(f"http://127.0.0.1:{bot_port}/slack/events", events, concurrency,
+                                 ["Raise a concern", "no", "a child"], ["Jamie Benchpupil", "back"])
+            bare = await run_load(f"http://127.0.0.1:{bare_port}/slack/events", events, concurrency, ["hello"],
+                                  ["Jamie Benchpupil", "back"])
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(10)
+    await runner.cleanup()
+    report(bot, bare, events, concurrency)
+
+
+def report(bot: dict[str, float], bare: dict[str, float], events: int, concurrency: int) -> None:
+    print(f"{events} events, {concurrency} concurrent senders, {os.cpu_count()} CPUs")
+    print(f"{'':<26}{'p50 ms':>9}{'p99 ms':>9}{'events/s':>10}")
+    for name, result in (("prevent-bot serve", bot), ("bare Bolt app (ack only)", bare)):
+        print(f"{name:<26}{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}{result['events_per_s']:>10.0f}")
+    ratio = bot["events_per_s"] / bare["events_per_s"]
+    print(f"throughput ratio (prevent-bot / bare Bolt): {ratio:.2f}")
+    print(f"target: p99 < 100 ms -> {'met' if bot['p99_ms'] < 100 else 'NOT met'}; "
+          f"ratio >= 0.5 -> {'met' if ratio >= 0.5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--bare-bolt":
+        bare_bolt_main(int(sys.argv[2]), sys.argv[3])
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--events", type=int, default=2000, help="events sent to each server")
+    parser.add_argument("--concurrency", type=int, default=20, help="concurrent senders")
+    options = parser.parse_args()
+    asyncio.run(main(options.events, options.concurrency))
