@@ -183,7 +183,7 @@ def start_server(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def main(events: int, concurrency: int) -> None:
+async def main(events: int, concurrency: int, database_url: str) -> None:
     fake = FakeSlack()
     runner = web.AppRunner(fake.app(), access_log=None)
     await runner.setup()
@@ -192,7 +192,7 @@ async def main(events: int, concurrency: int) -> None:
     api_url = f"http://127.0.0.1:{fake_port}/api/"
     bot_port, bare_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as folder:
-        env = {"DATABASE_URL": f"sqlite:///{folder}/bench.db", "PREVENT_DATA_KEY": KEY,
+        env = {"DATABASE_URL": database_url or f"sqlite:///{folder}/bench.db", "PREVENT_DATA_KEY": KEY,
                "PREVENT_CONFIG": str(school_file(Path(folder))), "PORT": str(bot_port), "SLACK_BOT_TOKEN": TOKEN,
                "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url, "SLACK_APP_TOKEN": ""}
         python = sys.executable
@@ -210,11 +210,11 @@ async def main(events: int, concurrency: int) -> None:
                 server.terminate()
                 server.wait(10)
     await runner.cleanup()
-    report(bot, bare, events, concurrency)
+    report(bot, bare, events, concurrency, "PostgreSQL" if database_url.startswith("postgres") else "SQLite")
 
 
-def report(bot: dict[str, float], bare: dict[str, float], events: int, concurrency: int) -> None:
-    print(f"{events} events, {concurrency} concurrent senders, {os.cpu_count()} CPUs")
+def report(bot: dict[str, float], bare: dict[str, float], events: int, concurrency: int, database: str) -> None:
+    print(f"{events} events, {concurrency} concurrent senders, {os.cpu_count()} CPUs, {database}")
     print(f"{'':<26}{'p50 ms':>9}{'p99 ms':>9}{'events/s':>10}")
     for name, result in (("prevent-bot serve", bot), ("bare Bolt app (ack only)", bare)):
         print(f"{name:<26}{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}{result['events_per_s']:>10.0f}")
@@ -231,5 +231,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--events", type=int, default=2000, help="events sent to each server")
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent senders")
+    parser.add_argument("--database-url", default="", help="an EMPTY database for the bot (default: a fresh "
+                        "SQLite file); e.g. postgresql://postgres@127.0.0.1:5432/prevent_bench")
     options = parser.parse_args()
-    asyncio.run(main(options.events, options.concurrency))
+    asyncio.run(main(options.events, options.concurrency, options.database_url))

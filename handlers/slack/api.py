@@ -37,6 +37,8 @@ class SlackUser:
     email: str
     name: str
     is_bot: bool = False
+    team: str = ""
+    outsider: bool = False
 
 
 def make_client(token: str, base_url: str) -> AsyncWebClient:
@@ -118,7 +120,9 @@ class SlackApi:
         profile = info.get("profile") or {}
         name = str(profile.get("real_name") or info.get("real_name") or info.get("name") or "")
         is_bot = bool(info.get("is_bot")) or bool(info.get("deleted"))
-        return SlackUser(user, str(profile.get("email") or "").strip().lower(), name, is_bot)
+        outsider = bool(info.get("is_stranger")) or bool(info.get("is_ultra_restricted"))
+        return SlackUser(user, str(profile.get("email") or "").strip().lower(), name, is_bot,
+                         str(info.get("team_id") or ""), outsider)
 
     async def lookup(self, email: str) -> str:
         """Returns the Slack user id for an email ("" if nobody has it)."""

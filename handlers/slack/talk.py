@@ -27,14 +27,15 @@ class Identities:
     _cache: dict[str, tuple[float, UserRef | None]] = field(default_factory=dict)
 
     async def ref(self, team: str, user_id: str) -> UserRef | None:
-        """Returns the person behind a Slack user, or None for bots and accounts without an email."""
+        """Returns the person behind a Slack user; None for bots, people from other organisations, no email."""
         key = f"{team}:{user_id}"
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < IDENTITY_SECONDS:
             return cached[1]
         user = await self.api.user(user_id)
-        ref = None if user.is_bot or not user.email else UserRef(PLATFORM, team, user_id, user.email,
-                                                                    user.name or None)
+        elsewhere = bool(user.team and team and user.team != team)  # Slack Connect: another organisation
+        trusted = not (user.is_bot or user.outsider or elsewhere) and bool(user.email)
+        ref = UserRef(PLATFORM, team, user_id, user.email, user.name or None) if trusted else None
         self._cache[key] = (time.monotonic(), ref)
         return ref
 

@@ -131,6 +131,7 @@ class FakeSlack:
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users[str(args["user"])]
         return {"user": {"id": args["user"], "name": user["name"], "is_bot": False,
+                         "team_id": user.get("team_id", TEAM), "is_stranger": user.get("is_stranger", False),
                          "profile": {"email": user["email"], "real_name": user["name"]}}}
 
     def m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:

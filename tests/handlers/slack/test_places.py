@@ -139,3 +139,21 @@ async def test_someone_slack_cannot_identify_is_told_and_nothing_happens(slack: 
     from storage.models import DialogSession
     async with slack.app.db.transaction() as session:
         assert (await session.exec(select(func.count()).select_from(DialogSession))).one() == 0
+
+
+async def test_someone_from_another_organisation_is_not_taken_for_staff(slack: Harness) -> None:
+    slack.fake.users["UOUTSIDE"] = {"name": "Ext Ernal", "email": "alex.example@school.example",
+                                    "team_id": "T0ELSEWHERE", "is_stranger": True}
+    from tests.handlers.slack.conftest import DSL_CHANNEL
+    from tests.handlers.slack.test_concern import SECRETS, raise_concern
+
+    await raise_concern(slack)
+    await slack.drain()
+    payload = {"type": "block_actions", "user": {"id": "UOUTSIDE", "team_id": "T0ELSEWHERE"}, "trigger_id": "t9",
+               "channel": {"id": DSL_CHANNEL}, "actions": [{"type": "button", "action_id": "prevent:0",
+                                                            "value": json.dumps({"c": "dsl:view:1", "t": ""})}]}
+    before = len(slack.fake.calls)
+    assert await slack.interact(payload) == 200
+    calls = slack.fake.calls[before:]
+    assert not [c for c in calls if c.method == "views.open"], "a matching email elsewhere is not the DSL"
+    assert not any(secret in c.text for c in calls for secret in SECRETS)
