@@ -172,6 +172,7 @@ async def start(tmp_path: Path, clock: FrozenClock, fake: FakeSlack, school: Any
     runner, url = await serve(web_app)
     async with aiohttp.ClientSession() as http:
         yield Harness(app, platform, web_app, url, fake, http)
+    await platform.stop()
     await runner.cleanup()
     await app.close()
 

@@ -86,6 +86,8 @@ class FakeSlack:
     invalid: list[str] = field(default_factory=list)
     bad_tokens: int = 0
     down: bool = False
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    acks: list[str] = field(default_factory=list)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def fail(self, method: str, status: int = 200, error: str = "", retry_after: float | None = None,
@@ -96,7 +98,19 @@ class FakeSlack:
     def app(self) -> web.Application:
         web_app = web.Application()
         web_app.router.add_route("*", "/api/{method}", self.handle)
+        web_app.router.add_get("/socket", self.socket)
         return web_app
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: says hello, then records the envelope ids the app acknowledges."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                self.acks.append(str(json.loads(message.data).get("envelope_id", "")))
+        return ws
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -124,6 +138,9 @@ class FakeSlack:
         self.invalid += [f"{where}: {p}" for p in validate_blocks(blocks, limit)]
 
     # --- methods --------------------------------------------------------------------------------
+
+    def m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.url.replace("http://", "ws://") + "/socket"}
 
     def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT", "team": "School"}
