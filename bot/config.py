@@ -119,10 +119,78 @@ class Delivery(_Strict):
     fallback_after_minutes: int = Field(default=5, ge=1, le=120)
 
 
+class Course(_Strict):
+    """A training course, how often it is due, who must do it and where."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str = Field(min_length=1)
+    every_months: int | None = Field(default=None, ge=1, le=120)  # None: once (at induction)
+    who: Literal["all", "dsl"] = "all"
+    where: str = ""
+
+
+# Defaults from DOMAIN.md: induction once; annual update yearly; Prevent awareness every 2 years
+# (no national period: a setting); DSL training every 2 years. The DSL's face-to-face Prevent
+# awareness has no set period either: 2 years is this project's default, marked as such.
+DEFAULT_COURSES = (
+    Course(id="induction", title="Safeguarding and child protection (induction, with online safety and "
+           "filtering and monitoring)", every_months=None, where="your induction — ask the DSL"),
+    Course(id="annual_update", title="Annual safeguarding update", every_months=12,
+           where="the school's annual safeguarding update — ask the DSL"),
+    Course(id="prevent", title="Prevent awareness (WRAP or the Home Office e-learning)", every_months=24,
+           where='the Home Office "Prevent duty training" on GOV.UK (free), or a WRAP session from the DSL'),
+    Course(id="prevent_f2f", title="Face-to-face Prevent awareness (DSL)", every_months=24, who="dsl",
+           where="your local authority or police Prevent team"),
+    Course(id="dsl", title="DSL training", every_months=24, who="dsl",
+           where="your local safeguarding partnership's DSL course"),
+)
+
+
+class PolicySetting(_Strict):
+    """A policy that carries the Prevent duty: its owner, last review and review interval."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str = Field(min_length=1)
+    owner_email: str = ""
+    last_reviewed: date | None = None
+    interval_months: int = Field(default=12, ge=1, le=60)
+
+
+# The seed's list: existing policies reflect the Prevent duty; DOMAIN.md: reviews at least annually.
+DEFAULT_POLICIES = (
+    ("safeguarding", "Safeguarding and child protection"),
+    ("visitors_speakers", "Visitors and visiting speakers"),
+    ("external_visits", "External visits"),
+    ("it_online_safety", "IT and online safety (with filtering and monitoring)"),
+    ("bookings_lettings", "Bookings and lettings"),
+)
+
+
+class Reminders(_Strict):
+    """When the bot nudges people (all settings; defaults marked in prevent.example.toml)."""
+
+    nudge_weekday: str = "mon"
+    nudge_time: time = time(8, 30)
+    digest_time: time = time(8, 0)
+    policy_time: time = time(9, 0)
+    due_within_days: int = Field(default=30, ge=1, le=365)
+    policy_warn_days: int = Field(default=30, ge=1, le=365)
+    quiet_start: time = time(18, 0)
+    quiet_end: time = time(7, 30)
+    escalate_after_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    half_told_after_hours: int = Field(default=2, ge=1, le=72)
+
+    @field_validator("nudge_weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in WEEKDAYS[:5]:
+            raise ValueError("expected a school weekday: mon, tue, wed, thu or fri")
+        return day
+
+
 class SchoolConfig(_Strict):
     """Everything in the school file."""
-
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 
     school: SchoolInfo
     dsl_team: list[DslMember] = Field(min_length=1)
@@ -139,6 +207,9 @@ class SchoolConfig(_Strict):
     slack: SlackPlace = Field(default_factory=SlackPlace)
     teams: TeamsPlace = Field(default_factory=TeamsPlace)
     delivery: Delivery = Field(default_factory=Delivery)
+    courses: list[Course] = Field(default_factory=lambda: list(DEFAULT_COURSES))
+    policies: list[PolicySetting] = Field(default_factory=list)
+    reminders: Reminders = Field(default_factory=Reminders)
     content_file: str = ""
 
     @model_validator(mode="after")
@@ -146,6 +217,13 @@ class SchoolConfig(_Strict):
         if "radicalisation" not in {c.id for c in self.categories}:
             raise ValueError("categories: expected one with id 'radicalisation' (the Prevent category)")
         return self
+
+    def policy_list(self) -> list[PolicySetting]:
+        """Returns the policies: the school file's, or the seed's list owned by the headteacher."""
+        if self.policies:
+            return self.policies
+        owner = self.headteacher.email
+        return [PolicySetting(key=k, title=t, owner_email=owner) for k, t in DEFAULT_POLICIES]
 
     def dsl_emails(self) -> set[str]:
         """Returns the DSL team's emails: the only source of DSL-team membership."""
