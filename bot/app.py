@@ -14,13 +14,14 @@ from bot import config as school_file
 from bot.concerns import ConcernService
 from bot.config import SchoolConfig
 from bot.directory import SchoolDirectory, sync_dsl_team
+from bot.reminders.training import TrainingService
 from bot.session_store import DbSessionStore
 from bot.settings import Settings
 from bot.wording import Words
 from dialogs import all_dialogs
 from dialogs.engine import Engine
 from dialogs.ports import Services
-from storage import people
+from storage import people, records
 from storage.crypto import Cipher, DataKeyError, key_file_for, load_or_create_key_file
 from storage.db import Database, make_engine, normalise_url, upgrade
 
@@ -39,6 +40,7 @@ class App:
     words: Words
     directory: SchoolDirectory
     concerns: ConcernService
+    training: TrainingService
     engine: Engine
     clock: Clock
 
@@ -83,6 +85,13 @@ def school_clock(config: SchoolConfig) -> Clock:
     return lambda: datetime.now(zone)
 
 
+async def sync_policies(db: Database, config: SchoolConfig, school_id: int) -> None:
+    """Brings the policy table in line with the school file (a later review date in the file wins)."""
+    wanted = [(p.key, p.title, p.owner_email, p.last_reviewed, p.interval_months) for p in config.policy_list()]
+    async with db.transaction() as session:
+        await records.sync_policies(session, school_id, wanted)
+
+
 async def build(settings: Settings, config: SchoolConfig | None = None, clock: Clock | None = None) -> App:
     """Builds the whole application: config, database (upgraded), services and dialog engine."""
     config = config or load_config(settings)
@@ -97,6 +106,8 @@ async def build(settings: Settings, config: SchoolConfig | None = None, clock: C
     words = Words(Path(config.content_file) if config.content_file else None)
     directory = SchoolDirectory(db, config, school_id)
     concerns = ConcernService(db, directory, words, clock)
-    services = Services(desk=concerns, directory=directory, words=words)
+    training = TrainingService(db, directory, config, clock)
+    await sync_policies(db, config, school_id)
+    services = Services(desk=concerns, directory=directory, words=words, training=training)
     engine = Engine(all_dialogs(), services, DbSessionStore(db), clock)
-    return App(settings, config, db, school_id, words, directory, concerns, engine, clock)
+    return App(settings, config, db, school_id, words, directory, concerns, training, engine, clock)

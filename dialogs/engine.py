@@ -201,8 +201,12 @@ class Engine:
             Choice(f"{GO_PREFIX}help", turn.t("menu.help")),
             Choice(f"{GO_PREFIX}mine", turn.t("menu.mine")),
         ]
+        if self.services.training is not None:
+            choices.append(Choice(f"{GO_PREFIX}my_training", turn.t("menu.training")))
         if turn.person.is_dsl:
             choices.append(Choice(f"{GO_PREFIX}dsl_open", turn.t("menu.dsl_open")))
+            if self.services.training is not None:
+                choices.append(Choice(f"{GO_PREFIX}training_done?for=other", turn.t("menu.record_training")))
         text = turn.t("menu.greeting", name=turn.person.name) if greet else turn.t("menu.again")
         return Reply(text, tuple(choices), expects="choice")
 

@@ -27,6 +27,8 @@ _INTENT_WORDS: dict[str, dict[str, float]] = {
              "training": 1, "explain": 2, "information": 1, "guidance": 2},
     "mine": {"my": 2, "status": 3, "mine": 3, "reported": 1, "concerns": 1},
     "dsl_open": {"open": 3, "alerts": 3, "triage": 3, "outstanding": 3, "queue": 3},
+    "my_training": {"training": 3, "wrap": 3, "course": 2, "certificate": 1, "elearning": 3},
+    "training_done": {"done": 4, "completed": 4, "finished": 4, "passed": 3, "certificate": 2, "training": 1},
 }
 _VOCAB = sorted({w for words in _INTENT_WORDS.values() for w in words})
 

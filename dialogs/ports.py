@@ -200,12 +200,54 @@ class Wording(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class CourseStatus:
+    """Where one person stands on one course."""
+
+    course: str
+    title: str
+    where: str
+    state: str  # "current", "due" (within the warning window) or "overdue"
+    due_on: date | None
+    last_done: date | None
+
+
+class UnknownPerson(Exception):
+    """Raised when no member of staff has the email given."""
+
+
+class TrainingDesk(Protocol):
+    """Keeps training records and policy reviews."""
+
+    async def courses_for(self, person: Person) -> list[tuple[str, str]]:
+        """Returns the courses this person must keep current, as (id, title)."""
+        ...
+
+    async def statuses(self, person: Person, email: str | None = None) -> list[CourseStatus]:
+        """Returns where a person (themselves, or another by email for the DSL) stands on each course."""
+        ...
+
+    async def record(self, person: Person, course: str, completed_on: date, certificate: str,
+                     for_email: str | None = None) -> str:
+        """Records a completed course for the person (or, for the DSL team, someone else); returns whose."""
+        ...
+
+    async def policy_title(self, person: Person, key: str) -> str:
+        """Returns a policy's title if this person may mark its review; raises NotPermitted otherwise."""
+        ...
+
+    async def review_policy(self, person: Person, key: str, reviewed_on: date, note: str) -> str:
+        """Marks a policy reviewed; returns its title."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
     """Everything the dialogs may call, handed in by the application."""
 
     desk: ConcernDesk
     directory: Directory
     words: Wording
+    training: TrainingDesk | None = None
 
 
 @dataclass(slots=True)

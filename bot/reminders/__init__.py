@@ -1,0 +1,1 @@
+"""Training records, policy reviews and the scheduled reminders."""
