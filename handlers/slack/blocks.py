@@ -136,7 +136,7 @@ def render(reply: Reply, lead: str = "") -> list[Message]:
     return [Message(text if n == 0 else preview(reply.text), chunk) for n, chunk in enumerate(chunks)]
 
 
-def modal(title: str, reply: Reply, overflow_note: str) -> dict[str, Any]:
+def modal(title: str, reply: Reply, overflow_note: str, close: str = "Close") -> dict[str, Any]:
     """Returns a read-only modal showing the whole reply (the details view)."""
     blocks = text_blocks(reply.text) + fact_blocks(reply.facts)
     if len(blocks) > MODAL_BLOCKS:
@@ -144,4 +144,4 @@ def modal(title: str, reply: Reply, overflow_note: str) -> dict[str, Any]:
                                                 "elements": [{"type": "mrkdwn", "text": escape(overflow_note)}]}]
     short = title if len(title) <= MODAL_TITLE_LIMIT else title[:MODAL_TITLE_LIMIT - 1] + "…"
     return {"type": "modal", "title": {"type": "plain_text", "text": short},
-            "close": {"type": "plain_text", "text": "Close"}, "blocks": blocks}
+            "close": {"type": "plain_text", "text": close[:MODAL_TITLE_LIMIT]}, "blocks": blocks}

@@ -129,7 +129,8 @@ class Conversations:
         if verb == "view" and replies and replies[0].facts:
             details, replies = replies[0], replies[1:]
             title = self.words("slack.details_title")
-            await self.api.open_view(trigger_id, modal(title, details, self.words("slack.details_overflow")))
+            view = modal(title, details, self.words("slack.details_overflow"), self.words("slack.close"))
+            await self.api.open_view(trigger_id, view)
             replies = replies if len(replies) > 1 else []  # a half-told dialog's question comes back; no menu
         await self.post(channel, replies, user_id)
         if where and where != channel and any(r.expects != "nothing" for r in replies):
