@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from bot.app import App, build, load_config
+from bot.app import App, load_config
+from bot.cli_support import fail, with_app
 from bot.config import ConfigError
 from bot.console_mailbox import ConsoleMailbox
 from bot.settings import Settings
 from storage.crypto import DataKeyError
-
-T = TypeVar("T")
 
 cli = typer.Typer(help="Prevent Duty Assistant: safeguarding and Prevent concerns for schools.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -28,29 +25,6 @@ manifest_cli = typer.Typer(help="Print or build the Slack and Teams app manifest
 cli.add_typer(concerns_cli, name="concerns")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(manifest_cli, name="manifest")
-
-
-def fail(message: str, code: int = 2) -> None:
-    """Prints a clear error (no traceback) and exits."""
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
-def with_app(work: Callable[[App], Awaitable[T]]) -> T:
-    """Builds the app, runs `work` with it, and closes it; configuration errors are printed plainly."""
-
-    async def run() -> T:
-        app = await build(Settings())
-        try:
-            return await work(app)
-        finally:
-            await app.close()
-
-    try:
-        return asyncio.run(run())
-    except (ConfigError, DataKeyError) as exc:
-        fail(str(exc))
-        raise AssertionError("unreachable") from exc
 
 
 @cli.command()

@@ -141,7 +141,7 @@ DEFAULT_COURSES = (
            where='the Home Office "Prevent duty training" on GOV.UK (free), or a WRAP session from the DSL'),
     Course(id="prevent_f2f", title="Face-to-face Prevent awareness (DSL)", every_months=24, who="dsl",
            where="your local authority or police Prevent team"),
-    Course(id="dsl", title="DSL training", every_months=24, who="dsl",
+    Course(id="dsl_training", title="DSL training", every_months=24, who="dsl",
            where="your local safeguarding partnership's DSL course"),
 )
 

@@ -1,14 +1,64 @@
-"""Scheduled jobs (APScheduler, Europe/London). Owned by the reminders work; a stub until it lands."""
+"""Scheduled jobs inside `prevent-bot serve`: APScheduler 3 (AsyncIOScheduler), school time zone."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.reminders.jobs import run_job
+from bot.reminders.plans import School
 
 if TYPE_CHECKING:
     from bot.app import App
     from bot.delivery import OutboxDispatcher
 
+log = logging.getLogger(__name__)
 
-def start_scheduler(app: App, dispatcher: OutboxDispatcher) -> Any:
-    """Starts the scheduler inside the server; returns it (or None when there are no jobs yet)."""
-    return None
+
+def school_of(app: App) -> School:
+    """Returns the planning context for the app's school."""
+    return School(app.db, app.config, app.school_id, app.words)
+
+
+def triggers(app: App) -> dict[str, CronTrigger | IntervalTrigger]:
+    """Returns when each job runs. Weekly jobs run on a school morning, far from Sunday 01:00–03:00."""
+    zone = ZoneInfo(app.config.school.timezone)
+    r = app.config.reminders
+    return {
+        "training-nudge": CronTrigger(day_of_week=r.nudge_weekday, hour=r.nudge_time.hour,
+                                      minute=r.nudge_time.minute, timezone=zone),
+        "dsl-digest": CronTrigger(day_of_week=r.nudge_weekday, hour=r.digest_time.hour,
+                                  minute=r.digest_time.minute, timezone=zone),
+        "policy-review": CronTrigger(day_of_week="mon-fri", hour=r.policy_time.hour,
+                                     minute=r.policy_time.minute, timezone=zone),
+        "escalation": IntervalTrigger(minutes=5, timezone=zone),
+        "half-told": IntervalTrigger(minutes=10, timezone=zone),
+    }
+
+
+async def run_scheduled(app: App, dispatcher: OutboxDispatcher, name: str) -> None:
+    """Runs one job now and wakes the outbox sender; logs counts only, never content."""
+    try:
+        plan, sent = await run_job(school_of(app), name, app.clock())
+    except Exception:
+        log.exception("job %s failed", name)
+        return
+    log.info("job %s: %s planned, %s queued%s", name, len(plan.items), sent,
+             f" (skipped: {plan.skipped})" if plan.skipped else "")
+    if sent:
+        dispatcher.wake()
+
+
+def start_scheduler(app: App, dispatcher: OutboxDispatcher) -> AsyncIOScheduler:
+    """Starts every job. Each send claims a unique dispatch key, so several instances never double up."""
+    scheduler = AsyncIOScheduler(timezone=ZoneInfo(app.config.school.timezone))
+    for name, trigger in triggers(app).items():
+        scheduler.add_job(run_scheduled, trigger, args=(app, dispatcher, name), id=name, name=name,
+                          coalesce=True, max_instances=1, misfire_grace_time=3600)
+    scheduler.start()
+    return scheduler

@@ -20,7 +20,7 @@ def _desk(turn: Turn) -> TrainingDesk:
     return desk
 
 
-def _day(turn: Turn) -> date | None | str:
+def _day(turn: Turn) -> date | str:
     """Reads a day ("today", "yesterday", 12/03/2026); returns the problem text if it can't."""
     said = "today" if turn.choice == "today" else turn.text
     end_of_today = turn.now.replace(hour=23, minute=59)

@@ -15,14 +15,15 @@ from storage.models import Outbox
 
 async def enqueue(
     session: AsyncSession, school_id: int, platform: str, destination: str, kind: str,
-    payload: dict[str, object], concern_id: int | None = None,
+    payload: dict[str, object], concern_id: int | None = None, flush: bool = True,
 ) -> Outbox:
     """Adds a message to deliver; committed with the caller's transaction."""
     now = utcnow()
     row = Outbox(school_id=school_id, platform=platform, destination=destination, kind=kind,
                  concern_id=concern_id, payload=json.dumps(payload), next_attempt_at=now, created_at=now)
     session.add(row)
-    await session.flush()
+    if flush:
+        await session.flush()
     return row
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -121,3 +123,17 @@ async def claim_dispatch(session: AsyncSession, key: str, school_id: int | None 
     except IntegrityError:
         return False
     return True
+
+
+async def claim_dispatches(session: AsyncSession, keys: list[tuple[str, int | None]]) -> set[str]:
+    """Claims many reminder keys at once; returns the keys this caller won (the rest were taken)."""
+    if not keys:
+        return set()
+    connection = await session.connection()
+    insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    statement = (insert(Dispatch)
+                 .values([{"key": key, "school_id": school, "created_at": now} for key, school in keys])
+                 .on_conflict_do_nothing(index_elements=["key"])
+                 .returning(col(Dispatch.key)))
+    return set((await connection.execute(statement)).scalars().all())

@@ -1,0 +1,74 @@
+"""The scheduled jobs: plan, then queue each message once (a dispatch key claimed with its outbox row)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot.reminders.plans import (
+    Plan,
+    Planned,
+    School,
+    plan_dsl_digest,
+    plan_escalations,
+    plan_half_told,
+    plan_policy_reviews,
+    plan_training_nudge,
+)
+from storage import outbox, people
+from storage.db import utcnow
+from storage.models import DialogSession
+
+CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A named job, when it runs, and how it plans its messages."""
+
+    name: str
+    when: str
+    plan: Callable[[School, datetime], Awaitable[Plan]]
+
+
+JOBS = {job.name: job for job in (
+    Job("training-nudge", "weekly, nudge_weekday at nudge_time (default Monday 08:30), term time only",
+        plan_training_nudge),
+    Job("dsl-digest", "weekly, nudge_weekday at digest_time (default Monday 08:00), term time only", plan_dsl_digest),
+    Job("policy-review", "daily at policy_time (default 09:00) on school days: 30 days before, then weekly",
+        plan_policy_reviews),
+    Job("escalation", "every 5 minutes: concerns unacknowledged after 30 school-hours minutes", plan_escalations),
+    Job("half-told", "every 10 minutes: concerns left half-told for 2 hours (once)", plan_half_told),
+)}
+
+
+async def queue(school: School, items: list[Planned]) -> int:
+    """Claims each item's dispatch key and queues its message in the same transaction; returns how many."""
+    platform, sent = school.config.school.platform, 0
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        async with school.db.transaction() as session:
+            won = await people.claim_dispatches(session, [(i.key, i.school_id) for i in chunk])
+            for item in chunk:
+                if item.key not in won:
+                    continue
+                await outbox.enqueue(session, item.school_id, platform, item.destination, item.kind,
+                                     {"reply": item.reply.to_json()}, flush=False)
+                if item.session_id is not None:
+                    await (await session.connection()).execute(
+                        update(DialogSession).where(col(DialogSession.id) == item.session_id)
+                        .values(reminded_at=utcnow()))
+                sent += 1
+    return sent
+
+
+async def run_job(school: School, name: str, now: datetime, dry_run: bool = False) -> tuple[Plan, int]:
+    """Plans a job and, unless it is a dry run or the time is wrong, queues its messages."""
+    plan = await JOBS[name].plan(school, now)
+    if dry_run or plan.skipped:
+        return plan, 0
+    return plan, await queue(school, plan.items)
