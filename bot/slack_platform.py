@@ -145,6 +145,7 @@ class SlackPlatform:
                                     settings.slack_app_token.strip(), settings.slack_api_url.strip())
         self.store = DbSlackStore(app)
         self._wake: list[web.Application] = []
+        self._found: dict[str, str] = {}  # DSL channel name -> id
         self.endpoint = SlackEndpoint(self.options, app.engine, self.store, self.store, self.store, app.words,
                                       self.wake)
         self.api = self.endpoint.api
@@ -265,7 +266,7 @@ class SlackPlatform:
         named = self.app.config.slack.dsl_channel.strip().lstrip("#")
         if not named:
             return "", "Slack: set dsl_channel under [slack] in the school file (the DSL team's private channel)"
-        channel = named if CHANNEL_ID.match(named) else await self._find(named)
+        channel = named if CHANNEL_ID.match(named) else self._found.get(named) or await self._find(named)
         if not channel:
             return "", (f"Slack: the bot is not in a private channel named #{named}: make sure #{named} is private "
                         "and invite the bot there (/invite @prevent-duty-assistant); concerns are not posted "
@@ -275,14 +276,16 @@ class SlackPlatform:
         except SendFailed as exc:
             if exc.error not in ("channel_not_found", "not_in_channel"):
                 raise
+            self._found.pop(named, None)
             info = {"is_private": True, "is_member": False}
         return channel, _channel_problem(named, info)
 
     async def _find(self, name: str) -> str:
-        """Finds a private channel the bot is in by name."""
+        """Finds a private channel the bot is in by name (remembered until Slack no longer knows it)."""
         for found in await self.api.private_channels():
             if found.get("name") == name:
-                return str(found.get("id", ""))
+                self._found[name] = str(found.get("id", ""))
+                return self._found[name]
         return ""
 
     async def readiness(self) -> list[str]:

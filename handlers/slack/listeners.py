@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from dialogs.ports import Wording
-from handlers.slack.api import SlackApi
+from handlers.slack.api import SendFailed, SlackApi
 from handlers.slack.blocks import ACTION_PREFIX, read_value
 from handlers.slack.home import RAISE, contacts_only, home_view
 from handlers.slack.ports import EventLedger, HomeSource
@@ -60,6 +60,13 @@ class Listeners:
                 await self.ledger.release(event_id)
             raise
 
+    async def _safely(self, what: str, work: Awaitable[None]) -> None:
+        """Runs an acknowledged interaction's work; Slack does not resend those, so a failure is logged."""
+        try:
+            await work
+        except SendFailed as exc:
+            log.warning("a Slack call failed while handling a %s: %s", what, exc)
+
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Free text in a direct message runs the conversation; nothing is read anywhere else."""
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype") in IGNORED_SUBTYPES:
@@ -107,23 +114,23 @@ class Listeners:
         if not choice or not user:
             return
         if choice.startswith(DSL_PREFIX):
-            await self.talk.dsl(team, user, choice, str(body.get("trigger_id", "")), channel)
+            await self._safely("button", self.talk.dsl(team, user, choice, str(body.get("trigger_id", "")), channel))
         elif choice == RAISE and not channel:
-            await self.talk.start(team, user)
+            await self._safely("button", self.talk.start(team, user))
         elif channel.startswith("D"):
-            await self.talk.press(team, user, channel, choice, token)
+            await self._safely("button", self.talk.press(team, user, channel, choice, token))
         else:
             log.warning("ignored a button outside a direct message")
 
     async def on_command(self, ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
         """/concern: says where to go (only to the person) and starts the concern in their DM."""
         await ack(text=self.words("slack.moved_to_dm"))
-        await self.talk.start(_team(body), str(command.get("user_id", "")))
+        await self._safely("command", self.talk.start(_team(body), str(command.get("user_id", ""))))
 
     async def on_global_shortcut(self, ack: Ack, body: dict[str, Any]) -> None:
         """The global shortcut starts a concern in the person's DM."""
         await ack()
-        await self.talk.start(_team(body), str((body.get("user") or {}).get("id", "")))
+        await self._safely("shortcut", self.talk.start(_team(body), str((body.get("user") or {}).get("id", ""))))
 
     async def on_message_shortcut(self, ack: Ack, body: dict[str, Any]) -> None:
         """The message shortcut starts a concern with a link to the message (never its text)."""
@@ -132,4 +139,5 @@ class Listeners:
         ts = str((body.get("message") or {}).get("ts", ""))
         link = await self.api.permalink(channel, ts) if channel and ts else ""
         params = {"link": link} if link else None
-        await self.talk.start(_team(body), str((body.get("user") or {}).get("id", "")), params)
+        user = str((body.get("user") or {}).get("id", ""))
+        await self._safely("shortcut", self.talk.start(_team(body), user, params))

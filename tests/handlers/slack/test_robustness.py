@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -13,9 +14,10 @@ from sqlmodel import func, select
 from bot.admin import run_doctor
 from storage.db import utcnow
 from storage.models import Audit, DialogSession, Outbox, ProcessedEvent
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, sign
-from tests.handlers.slack.fake_slack import dm
+from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, sign, slack_school, start
+from tests.handlers.slack.fake_slack import FakeSlack, dm
 from tests.handlers.slack.test_concern import raise_concern
+from tests.helpers import FrozenClock
 
 TEACHER, TEACHER_DM = PEOPLE["teacher"][0], dm(PEOPLE["teacher"][0])
 
@@ -199,3 +201,23 @@ async def test_logs_never_hold_concern_text_or_tokens(slack: Harness, caplog: py
     logged = caplog.text + "".join(str(r.args) for r in caplog.records)
     for secret in (NARRATIVE, WORDS, PUPIL, TOKEN, SECRET, "Met the family"):
         assert secret not in logged
+
+
+async def test_the_dsl_channel_may_be_named(tmp_path: Path, clock: FrozenClock, fake: FakeSlack) -> None:
+    async for slack in start(tmp_path, clock, fake, school=slack_school("#dsl-team")):
+        assert [p for p in await slack.platform.readiness() if p.startswith("Slack")] == []
+        await raise_concern(slack)
+        await slack.drain()
+        assert len(slack.fake.posts(DSL_CHANNEL)) == 1
+        fake.channels[DSL_CHANNEL]["is_private"] = False
+        assert any("PUBLIC" in p for p in await slack.platform.readiness())
+
+
+async def test_a_failed_slack_call_after_a_shortcut_is_logged_not_a_500(
+        slack: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    slack.fake.fail("conversations.open", status=500)
+    payload = {"type": "shortcut", "callback_id": "raise_concern", "trigger_id": "t1",
+               "user": {"id": TEACHER, "team_id": "T0SCHOOL"}}
+    with caplog.at_level(logging.WARNING):
+        assert await slack.interact(payload) == 200
+    assert any("failed while handling a shortcut" in r.getMessage() for r in caplog.records)
