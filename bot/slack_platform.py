@@ -18,7 +18,7 @@ from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
-from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, escape, render
+from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, SlackUser, escape, render
 from storage import outbox, people
 from storage.db import utcnow
 from storage.models import Outbox, ProcessedEvent, Staff
@@ -146,6 +146,7 @@ class SlackPlatform:
         self.store = DbSlackStore(app)
         self._wake: list[web.Application] = []
         self._found: dict[str, str] = {}  # DSL channel name -> id
+        self._people: dict[str, SlackUser] = {}  # the DSL channel's members, as users.info said
         self.endpoint = SlackEndpoint(self.options, app.engine, self.store, self.store, self.store, app.words,
                                       self.wake)
         self.api = self.endpoint.api
@@ -278,7 +279,22 @@ class SlackPlatform:
                 raise
             self._found.pop(named, None)
             info = {"is_private": True, "is_member": False}
-        return channel, _channel_problem(named, info)
+        problem = _channel_problem(named, info) or await self._outsiders(channel, f"#{info.get('name') or named}")
+        return channel, problem
+
+    async def _outsiders(self, channel: str, shown: str) -> str:
+        """Says how many people in the channel are not in the school file's DSL team ("" when none)."""
+        outsiders = []
+        for user_id in await self.api.members(channel):
+            user = self._people.get(user_id) or await self.api.user(user_id)
+            self._people[user_id] = user
+            if not user.is_bot and not (user.email and self.app.directory.is_dsl(user.email)):
+                outsiders.append(user_id)
+        if not outsiders:
+            return ""
+        return (f"Slack: the DSL channel {shown} has {len(outsiders)} member(s) who are not in the school file's "
+                f"DSL team ({', '.join(outsiders)}), so concerns are not posted there. Remove them from the "
+                "channel, or add them to dsl_team in the school file")
 
     async def _find(self, name: str) -> str:
         """Finds a private channel the bot is in by name (remembered until Slack no longer knows it)."""

@@ -140,6 +140,19 @@ class SlackApi:
         info = data.get("channel")
         return info if isinstance(info, dict) else {}
 
+    async def members(self, channel: str) -> list[str]:
+        """Lists the user ids in a channel."""
+        found: list[str] = []
+        cursor = ""
+        for _ in range(50):
+            data = await call("conversations.members", self.client.conversations_members(
+                channel=channel, limit=200, cursor=cursor or None))
+            found += [str(m) for m in data.get("members") or []]
+            cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return found
+
     async def private_channels(self) -> list[dict[str, Any]]:
         """Lists the private channels the bot is in (to find the DSL channel by name)."""
         found: list[dict[str, Any]] = []

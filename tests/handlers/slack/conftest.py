@@ -151,7 +151,9 @@ async def fake() -> AsyncIterator[FakeSlack]:
     slack = FakeSlack()
     for user_id, name, email in PEOPLE.values():
         slack.users[user_id] = {"name": name, "email": email}
-    slack.channels[DSL_CHANNEL] = {"name": "dsl-team", "is_private": True, "is_member": True}
+    slack.users["UBOT"] = {"name": "prevent-duty-assistant", "email": "", "is_bot": True}
+    slack.channels[DSL_CHANNEL] = {"name": "dsl-team", "is_private": True, "is_member": True,
+                                   "members": ["UALEX", "USAM", "UBOT"]}
     slack.channels[PUBLIC_CHANNEL] = {"name": "staffroom", "is_private": False, "is_member": True}
     runner, slack.url = await serve(slack.app())
     yield slack

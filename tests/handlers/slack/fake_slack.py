@@ -147,7 +147,7 @@ class FakeSlack:
 
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users[str(args["user"])]
-        return {"user": {"id": args["user"], "name": user["name"], "is_bot": False,
+        return {"user": {"id": args["user"], "name": user["name"], "is_bot": user.get("is_bot", False),
                          "team_id": user.get("team_id", TEAM), "is_stranger": user.get("is_stranger", False),
                          "profile": {"email": user["email"], "real_name": user["name"]}}}
 
@@ -167,6 +167,10 @@ class FakeSlack:
             raise web.HTTPOk(text=json.dumps({"ok": False, "error": "channel_not_found"}),
                              content_type="application/json")
         return {"channel": {"id": args["channel"], **channel}}
+
+    def m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"members": self.channels[str(args["channel"])].get("members", []),
+                "response_metadata": {"next_cursor": ""}}
 
     def m_conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
         found = [{"id": i, **c} for i, c in self.channels.items() if c.get("is_private") and c.get("is_member")]

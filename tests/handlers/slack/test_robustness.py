@@ -112,14 +112,16 @@ async def test_an_outage_falls_back_to_each_dsl_member_directly(
 
 
 @pytest.mark.parametrize(("change", "says"), [({"is_private": False}, "PUBLIC"),
-                                              ({"is_member": False}, "/invite")])
-async def test_a_public_or_bot_less_dsl_channel_is_refused(
-        slack: Harness, change: dict[str, bool], says: str, caplog: pytest.LogCaptureFixture) -> None:
+                                              ({"is_member": False}, "/invite"),
+                                              ({"members": ["UALEX", "USAM", "UBOT", "UOLLY"]}, "1 member(s)")])
+async def test_a_public_bot_less_or_shared_dsl_channel_is_refused(
+        slack: Harness, change: dict[str, object], says: str, caplog: pytest.LogCaptureFixture) -> None:
     slack.fake.channels[DSL_CHANNEL].update(change)
     async with slack.http.get(f"{slack.url}/readyz") as response:
         assert response.status == 503
         problems = (await response.json())["problems"]
     assert any(says in p and "dsl-team" in p for p in problems)
+    assert not any("Olly" in p or "olly" in p for p in problems), "readyz names nobody"
     assert any(says in p for p in await run_doctor(slack.app))
     with caplog.at_level(logging.ERROR):
         await slack.platform.start()
