@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogs.messages import Choice, Reply
+from dialogs.messages import Choice
 from dialogs.ports import Wording
 from handlers.slack.blocks import MODAL_BLOCKS, button_blocks, escape, fact_blocks, text_blocks
 from handlers.slack.ports import HomeView
@@ -32,8 +32,3 @@ def home_view(words: Wording, home: HomeView) -> dict[str, Any]:
     else:
         blocks += text_blocks(words("slack.home.none"))
     return {"type": "home", "blocks": blocks[:MODAL_BLOCKS]}
-
-
-def contacts_only(reply: Reply) -> Reply:
-    """Returns the contacts reply without buttons (the Home tab has its own)."""
-    return Reply(reply.text, facts=reply.facts)

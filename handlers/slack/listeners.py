@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncApp
 from dialogs.ports import Wording
 from handlers.slack.api import SendFailed, SlackApi
 from handlers.slack.blocks import ACTION_PREFIX, read_value
-from handlers.slack.home import RAISE, contacts_only, home_view
+from handlers.slack.home import RAISE, home_view
 from handlers.slack.ports import EventLedger, HomeSource
 from handlers.slack.talk import DSL_PREFIX, Conversations
 
@@ -100,8 +100,7 @@ class Listeners:
             if ref is None:
                 return
             home = await self.homes.home(ref)
-            view = home_view(self.words, type(home)(contacts_only(home.contacts), home.mine))
-            await self.api.publish_home(user, view)
+            await self.api.publish_home(user, home_view(self.words, home))
 
         await self._once(body, work)
 
