@@ -100,3 +100,24 @@ async def test_acknowledge_note_action_close_with_the_reporter_told(slack: Harne
     assert any("has been closed by the DSL team" in t for t in told)
     assert not any("Channel panel accepted" in t for t in told), "the reporter never gets the details"
     assert not any(c.channel == DSL_CHANNEL and "Channel panel accepted" in c.text for c in slack.fake.calls)
+
+
+async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on_it(slack: Harness) -> None:
+    from tests.handlers.slack.test_robustness import _due_now
+
+    await raise_concern(slack)
+    slack.fake.down = True
+    assert await slack.drain() == 0
+    slack.fake.down = False
+    await slack.press("alex", "dsl:ack:1")  # e.g. from the list of open concerns
+    await _due_now(slack)
+    await slack.drain()
+    await _due_now(slack)
+    await slack.drain()
+    alerts = [c for c in slack.fake.posts(DSL_CHANNEL) if "thread_ts" not in c.args]
+    assert len(alerts) == 1, "one alert, not a second one for the update"
+    assert "Picked up by the DSL team" in alerts[0].text, "a late alert shows the concern's current status"
+    thread = [c for c in slack.fake.posts(DSL_CHANNEL) if "thread_ts" in c.args]
+    assert len(thread) == 1 and "Acknowledged by Alex Example" in thread[0].text
+    channel, _, ts = (await alert_id(slack)).partition(":")
+    assert thread[0].args["thread_ts"] == ts
