@@ -109,5 +109,5 @@ async def build(settings: Settings, config: SchoolConfig | None = None, clock: C
     training = TrainingService(db, directory, config, clock)
     await sync_policies(db, config, school_id)
     services = Services(desk=concerns, directory=directory, words=words, training=training)
-    engine = Engine(all_dialogs(), services, DbSessionStore(db), clock)
+    engine = Engine(all_dialogs(), services, DbSessionStore(db, clock), clock)
     return App(settings, config, db, school_id, words, directory, concerns, training, engine, clock)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +25,7 @@ from dialogs.ports import (
 )
 from storage import concerns as store
 from storage import outbox, people
-from storage.db import Database, utcnow
+from storage.db import Database
 from storage.models import Concern
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class ConcernService:
         """Stores an urgent concern at once and alerts the DSL channel and every DSL member."""
         async with self.db.transaction() as session:
             concern = await self._new_concern(session, person, draft)
-            await store.add_event(session, concern, "urgent_alert", person.staff_id)
+            await store.add_event(session, concern, "urgent_alert", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.urgent", concern.reference)
             summary = await self._summary(session, concern)
             alert = alert_reply(self.words, summary, "")
@@ -70,11 +70,11 @@ class ConcernService:
             concern = await store.by_reference(session, self.school_id, draft.reference) if draft.reference else None
             if concern is None:
                 concern = await self._new_concern(session, person, draft)
-                await store.add_event(session, concern, "created", person.staff_id)
+                await store.add_event(session, concern, "created", person.staff_id, at=self._now())
             else:
                 self._fill(concern, draft)
                 session.add(concern)
-                await store.add_event(session, concern, "details_added", person.staff_id)
+                await store.add_event(session, concern, "details_added", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.submit", concern.reference)
             summary = await self._summary(session, concern)
             alert = alert_reply(self.words, summary, self._category_label(concern.category))
@@ -89,7 +89,7 @@ class ConcernService:
             await store.audit(session, self.school_id, person.email, "allegation.directed", target)
 
     async def _new_concern(self, session: AsyncSession, person: Person, draft: ConcernDraft) -> Concern:
-        now = utcnow()
+        now = self._now()
         reference = await store.next_reference(session, self.school_id, self.clock().year)
         concern = Concern(school_id=self.school_id, reference=reference, reporter_id=person.staff_id,
                           details_enc="", created_at=now, submitted_at=now, urgent=draft.urgent)
@@ -179,7 +179,7 @@ class ConcernService:
             concern = await self._concern(session, concern_id)
             if concern.status == "closed" and action != "note":  # a closed record may still be annotated
                 raise ConcernClosed(concern_id)
-            now = utcnow()
+            now = self._now()
             if status == "acknowledged" and concern.status == "new":
                 concern.status, concern.acknowledged_at = status, now
             elif status == "closed":
@@ -187,7 +187,7 @@ class ConcernService:
                 concern.acknowledged_at = concern.acknowledged_at or now
             session.add(concern)
             encrypted = self.db.cipher.encrypt(detail) if detail else ""
-            await store.add_event(session, concern, kind, person.staff_id, encrypted)
+            await store.add_event(session, concern, kind, person.staff_id, encrypted, now)
             await store.audit(session, self.school_id, person.email, f"concern.{action}", concern.reference)
             summary = await self._summary(session, concern)
             alert = alert_reply(self.words, summary, self._category_label(concern.category))
@@ -216,6 +216,10 @@ class ConcernService:
             return [(c.reference, c.status) for c in rows]
 
     # --- helpers --------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        """Returns the service clock's time in UTC (frozen in tests, real in use)."""
+        return self.clock().astimezone(UTC)
 
     async def summary(self, concern_id: int) -> ConcernSummary:
         """Returns a concern's summary (no narrative) for renderers."""

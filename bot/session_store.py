@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from dialogs.ports import Person, SavedSession, VersionConflict
 from storage import sessions
@@ -12,8 +14,8 @@ from storage.db import Database
 class DbSessionStore:
     """Implements the dialogs' SessionStore over the dialog_session table."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
+        self.db, self.clock = db, clock
 
     async def load(self, school_id: int, key: str) -> SavedSession | None:
         """Returns the saved session for a conversation, decrypting its data."""
@@ -32,7 +34,8 @@ class DbSessionStore:
                   "history": json.dumps(saved.history)}
         try:
             async with self.db.transaction() as session:
-                await sessions.save(session, school_id, key, person.staff_id, values, saved.version)
+                now = self.clock().astimezone(UTC) if self.clock else None
+                await sessions.save(session, school_id, key, person.staff_id, values, saved.version, now)
         except sessions.StaleVersion as exc:
             raise VersionConflict(key) from exc
 

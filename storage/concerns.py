@@ -26,12 +26,13 @@ async def next_reference(session: AsyncSession, school_id: int, year: int) -> st
 
 
 async def add_event(
-    session: AsyncSession, concern: Concern, kind: str, actor_id: int | None, detail_enc: str = ""
+    session: AsyncSession, concern: Concern, kind: str, actor_id: int | None, detail_enc: str = "",
+    at: datetime | None = None,
 ) -> ConcernEvent:
     """Appends an event to a concern's chronology."""
     assert concern.id is not None
     event = ConcernEvent(school_id=concern.school_id, concern_id=concern.id, actor_id=actor_id,
-                         kind=kind, detail_enc=detail_enc, created_at=utcnow())
+                         kind=kind, detail_enc=detail_enc, created_at=at or utcnow())
     session.add(event)
     await session.flush()
     return event

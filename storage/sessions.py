@@ -26,10 +26,11 @@ async def load(session: AsyncSession, school_id: int, key: str) -> DialogSession
 
 
 async def save(
-    session: AsyncSession, school_id: int, key: str, staff_id: int, values: dict[str, Any], version: int
+    session: AsyncSession, school_id: int, key: str, staff_id: int, values: dict[str, Any], version: int,
+    now: datetime | None = None,
 ) -> None:
     """Inserts (version 0) or updates the row if it is still at `version`; else StaleVersion."""
-    now = utcnow()
+    now = now or utcnow()
     if version == 0:
         try:
             async with session.begin_nested():

@@ -1,0 +1,143 @@
+"""Policy reviews, escalation of unacknowledged concerns, half-told concerns and the DSL digest."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlmodel import select
+
+from bot.app import App
+from bot.reminders.jobs import run_job
+from bot.reminders.plans import School
+from storage import records
+from storage.models import Outbox
+from tests.dialogs.test_raise_concern import start, tell_up_to_review
+from tests.helpers import LONDON, Conversation, FrozenClock
+
+MONDAY = datetime(2026, 11, 30, 8, 30, tzinfo=LONDON)
+
+
+async def outbox(app: App, kind: str) -> list[Outbox]:
+    async with app.db.transaction() as session:
+        return list((await session.exec(select(Outbox).where(Outbox.kind == kind))).all())
+
+
+async def set_review(app: App, key: str, last: date) -> None:
+    async with app.db.transaction() as session:
+        policy = await records.policy(session, app.school_id, key)
+        assert policy is not None
+        policy.last_reviewed = last
+        session.add(policy)
+
+
+async def test_policy_reminder_30_days_before_then_weekly(school_app: App, school: School) -> None:
+    async with school_app.db.transaction() as session:
+        for policy in await records.policies(session, school_app.school_id):
+            policy.last_reviewed = date(2026, 9, 1)
+            session.add(policy)
+    await set_review(school_app, "visitors_speakers", date(2025, 12, 20))  # due 20 Dec 2026
+    await run_job(school, "policy-review", datetime(2026, 11, 19, 9, 0, tzinfo=LONDON))  # 31 days before
+    assert await outbox(school_app, "policy_review") == []
+    await run_job(school, "policy-review", datetime(2026, 11, 20, 9, 0, tzinfo=LONDON))  # 30 days before
+    await run_job(school, "policy-review", datetime(2026, 11, 27, 9, 0, tzinfo=LONDON))
+    [soon] = await outbox(school_app, "policy_review")
+    reply = json.loads(soon.payload)["reply"]
+    assert "Visitors and visiting speakers" in reply["text"] and "2026-12-20" in reply["text"]
+    assert reply["choices"][0]["id"] == "go:policy_review?policy=visitors_speakers"
+    overdue_days = [datetime(2027, 1, 5, 9, 0, tzinfo=LONDON), datetime(2027, 1, 6, 9, 0, tzinfo=LONDON),
+                    datetime(2027, 1, 11, 9, 0, tzinfo=LONDON), datetime(2027, 1, 18, 9, 0, tzinfo=LONDON)]
+    for day in overdue_days:
+        await run_job(school, "policy-review", day)
+    texts = [json.loads(r.payload)["reply"]["text"] for r in await outbox(school_app, "policy_review")]
+    assert len(texts) == 4  # soon once, then once in each of three overdue weeks
+    assert all("overdue" in t for t in texts[1:])
+
+
+async def test_owner_marks_review_done_from_the_reminder(school_app: App, school: School) -> None:
+    head = Conversation(school_app.engine, "head@school.example")
+    await head.tap("go:policy_review?policy=safeguarding", token=None)
+    await head.tap("today")
+    await head.say("Updated for KCSIE 2025; no other changes")
+    assert "reviewed on 2026-11-30" in head.text
+    async with school_app.db.transaction() as session:
+        policy = await records.policy(session, school_app.school_id, "safeguarding")
+    assert policy is not None and policy.last_reviewed == date(2026, 11, 30)
+    teacher = Conversation(school_app.engine, "teacher@school.example")
+    await teacher.tap("go:policy_review?policy=safeguarding", token=None)
+    assert "Only the policy's owner" in teacher.text
+
+
+async def raise_at(app: App, clock: FrozenClock, when: datetime) -> None:
+    clock.now = when
+    convo = await start(app)
+    await tell_up_to_review(convo)
+    await convo.tap("submit")
+
+
+def recipients(rows: list[Outbox]) -> list[str]:
+    return sorted(r.destination for r in rows)
+
+
+async def test_escalation_after_30_minutes_in_school_hours(school_app: App, school: School,
+                                                           clock: FrozenClock) -> None:
+    await raise_at(school_app, clock, datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))
+    await run_job(school, "escalation", datetime(2026, 12, 1, 10, 29, tzinfo=LONDON))
+    assert await outbox(school_app, "escalation") == []
+    await run_job(school, "escalation", datetime(2026, 12, 1, 10, 30, tzinfo=LONDON))
+    await run_job(school, "escalation", datetime(2026, 12, 1, 10, 35, tzinfo=LONDON))
+    rows = await outbox(school_app, "escalation")
+    async with school_app.db.transaction() as session:
+        from storage import people
+
+        emails = sorted([(await people.staff_by_id(session, int(r.destination[6:]))).email for r in rows])  # type: ignore[union-attr]
+    assert emails == ["head@school.example", "sam.sample@school.example"]  # the deputy and the head, once
+    assert "C-2026-0001" in json.loads(rows[0].payload)["reply"]["text"]
+
+
+async def test_escalation_out_of_hours_waits_for_next_school_morning(school_app: App, school: School,
+                                                                    clock: FrozenClock) -> None:
+    await raise_at(school_app, clock, datetime(2026, 12, 4, 18, 40, tzinfo=LONDON))  # Friday evening
+    for moment in (datetime(2026, 12, 4, 19, 15, tzinfo=LONDON), datetime(2026, 12, 5, 10, 0, tzinfo=LONDON),
+                   datetime(2026, 12, 7, 7, 55, tzinfo=LONDON)):
+        await run_job(school, "escalation", moment)
+    assert await outbox(school_app, "escalation") == []
+    await run_job(school, "escalation", datetime(2026, 12, 7, 8, 0, tzinfo=LONDON))  # Monday, first thing
+    assert len(await outbox(school_app, "escalation")) == 2
+
+
+async def test_acknowledged_concern_is_not_escalated(school_app: App, school: School, clock: FrozenClock) -> None:
+    await raise_at(school_app, clock, datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))
+    await Conversation(school_app.engine, "alex.example@school.example").tap("dsl:ack:1", token=None)
+    await run_job(school, "escalation", datetime(2026, 12, 1, 11, 0, tzinfo=LONDON))
+    assert await outbox(school_app, "escalation") == []
+
+
+async def test_half_told_concern_reminded_once_without_its_content(school_app: App, school: School,
+                                                                  clock: FrozenClock) -> None:
+    clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
+    convo = await start(school_app)
+    await convo.tap("no")
+    await convo.tap("child")
+    await convo.say("Jamie Testpupil")
+    await run_job(school, "half-told", datetime(2026, 12, 1, 11, 59, tzinfo=LONDON))
+    assert await outbox(school_app, "half_told") == []
+    await run_job(school, "half-told", datetime(2026, 12, 1, 12, 1, tzinfo=LONDON))
+    await run_job(school, "half-told", datetime(2026, 12, 1, 15, 0, tzinfo=LONDON))
+    [row] = await outbox(school_app, "half_told")
+    assert "Jamie" not in row.payload and "go:raise_concern" in row.payload
+    await convo.tap("go:raise_concern", token=None)
+    assert "full name" not in convo.last.text and "Which year group" in convo.last.text
+
+
+async def test_dsl_digest(school_app: App, school: School, clock: FrozenClock) -> None:
+    await raise_at(school_app, clock, datetime(2026, 11, 27, 10, 0, tzinfo=LONDON))
+    plan, sent = await run_job(school, "dsl-digest", datetime(2026, 11, 30, 8, 0, tzinfo=LONDON))
+    assert sent == 2 and sorted(i.who for i in plan.items) == ["alex.example@school.example",
+                                                                "sam.sample@school.example"]
+    facts = dict(plan.items[0].reply.facts)
+    assert "Prevent awareness (WRAP or the Home Office e-learning): " in facts["Training compliance"]
+    assert "Chris Mockname — Prevent awareness" in facts["Overdue"]
+    assert facts["Not yet acknowledged"] == "C-2026-0001"
+    assert "Jamie" not in json.dumps(plan.items[0].reply.to_json())
+    assert (await run_job(school, "dsl-digest", datetime(2026, 11, 30, 9, 0, tzinfo=LONDON)))[1] == 0
