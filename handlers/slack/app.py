@@ -19,6 +19,7 @@ from handlers.slack.talk import Conversations
 
 log = logging.getLogger(__name__)
 BOLT_LOG = logging.getLogger("handlers.slack.bolt")
+UNSET_TOKEN = "xoxb-not-set"  # noqa: S105 — a placeholder so Bolt starts; the problem is reported
 BOLT_LOG.setLevel(logging.WARNING)  # Bolt logs request bodies at DEBUG: they may hold concern text
 
 
@@ -49,7 +50,7 @@ class SlackEndpoint:
     def __init__(self, options: SlackOptions, engine: Engine, ledger: EventLedger, homes: HomeSource,
                  later: ReplyQueue, words: Wording, wake: Wake) -> None:
         self.options = options
-        self.api = SlackApi(make_client(options.bot_token, options.api_url))
+        self.api = SlackApi(make_client(options.bot_token or UNSET_TOKEN, options.api_url))  # unset: reported
         self.problems = configuration_problems(options)
         secret = options.signing_secret or secrets.token_hex(32)  # unset: nothing can be signed, all get 401
         self.bolt = AsyncApp(signing_secret=secret, client=self.api.client,  # the client carries the token

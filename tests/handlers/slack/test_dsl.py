@@ -119,5 +119,4 @@ async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on
     assert "Picked up by the DSL team" in alerts[0].text, "a late alert shows the concern's current status"
     thread = [c for c in slack.fake.posts(DSL_CHANNEL) if "thread_ts" in c.args]
     assert len(thread) == 1 and "Acknowledged by Alex Example" in thread[0].text
-    channel, _, ts = (await alert_id(slack)).partition(":")
-    assert thread[0].args["thread_ts"] == ts
+    assert thread[0].args["thread_ts"] == (await alert_id(slack)).partition(":")[2]

@@ -223,3 +223,14 @@ async def test_a_failed_slack_call_after_a_shortcut_is_logged_not_a_500(
     with caplog.at_level(logging.WARNING):
         assert await slack.interact(payload) == 200
     assert any("failed while handling a shortcut" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_missing_token_or_signing_secret_is_reported_not_a_crash(
+        tmp_path: Path, clock: FrozenClock, fake: FakeSlack) -> None:
+    async for slack in start(tmp_path, clock, fake, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET=""):
+        problems = await slack.platform.readiness()
+        assert any("set SLACK_BOT_TOKEN" in p for p in problems)
+        assert any("set SLACK_SIGNING_SECRET" in p for p in problems)
+        body = slack.event_body({"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER,
+                                 "text": "hello", "ts": "1"})
+        assert await slack.post(body, "application/json", sign(body, secret="")) == 401
