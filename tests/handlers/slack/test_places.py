@@ -157,3 +157,21 @@ async def test_someone_from_another_organisation_is_not_taken_for_staff(slack: H
     calls = slack.fake.calls[before:]
     assert not [c for c in calls if c.method == "views.open"], "a matching email elsewhere is not the DSL"
     assert not any(secret in c.text for c in calls for secret in SECRETS)
+
+
+async def test_a_tap_on_an_old_button_is_refused_kindly(slack: Harness) -> None:
+    await slack.say("teacher", "Raise a concern")
+    old_token, _ = slack.button("teacher", "no")
+    await slack.tap("teacher", "no")
+    again = await slack.tap("teacher", "no", token=old_token)
+    assert any("from an earlier message" in c.text for c in again)
+    assert "who is the concern about" in again[-1].text.lower(), "the current question is asked again"
+
+
+async def test_slacks_url_verification_is_answered(slack: Harness) -> None:
+    body = json.dumps({"token": "legacy", "challenge": "challenge-123", "type": "url_verification"}).encode()
+    from tests.handlers.slack.conftest import sign
+
+    async with slack.http.post(f"{slack.url}/slack/events", data=body,
+                               headers={"Content-Type": "application/json", **sign(body)}) as response:
+        assert response.status == 200 and "challenge-123" in await response.text()
