@@ -51,6 +51,13 @@ async def test_concern_text_goes_only_to_the_reporters_dm(slack: Harness) -> Non
     await slack.drain()
     await slack.press("alex", "dsl:view:1")
     await slack.press("alex", "dsl:ack:1")
+    await slack.press("sam", "dsl:note:1")
+    await slack.say("sam", "Phoned the family")
+    await slack.press("alex", "dsl:close:1")
+    await slack.tap("alex", "channel")
+    await slack.say("alex", "Referred to the Channel panel")
+    await slack.press("olly", "dsl:view:1")
+    await slack.event({"type": "app_home_opened", "user": PEOPLE["teacher"][0], "tab": "home"})
     await slack.drain()
     reporter_dm = dm(PEOPLE["teacher"][0])
     for call in slack.fake.calls:
