@@ -246,19 +246,21 @@ class SlackPlatform:
             ids = await self.api.post(channel, render(alert))
             ts = ids[0] if ids else ""
         else:
-            await self._replace(channel, ts, alert)
+            ts = await self._replace(channel, ts, alert)
         thread_ids = await self.api.post(channel, render(thread), thread_ts=ts)
         return f"{channel}:{thread_ids[0]}" if thread_ids else ""
 
-    async def _replace(self, channel: str, ts: str, alert: Reply) -> None:
-        """Edits the alert; if Slack no longer has it, posts its current state instead."""
+    async def _replace(self, channel: str, ts: str, alert: Reply) -> str:
+        """Edits the alert; if Slack no longer has it, posts its current state. Returns the alert's ts."""
         try:
             await self.api.update(channel, ts, render(alert)[0])
         except SendFailed as exc:
             if not exc.permanent:
                 raise
             log.warning("alert could not be updated in place (%s); posting its current state", exc.error)
-            await self.api.post(channel, render(alert))
+            ids = await self.api.post(channel, render(alert))
+            return ids[0] if ids else ts
+        return ts
 
     # --- readiness ------------------------------------------------------------------------------
 

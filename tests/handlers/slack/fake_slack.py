@@ -25,6 +25,7 @@ class Call:
     method: str
     args: dict[str, Any]
     failed: bool = False
+    result: dict[str, Any] = field(default_factory=dict)
 
     @property
     def channel(self) -> str:
@@ -132,7 +133,8 @@ class FakeSlack:
         answer = getattr(self, "m_" + method.replace(".", "_"), None)
         if answer is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response({"ok": True, **answer(args)})
+        call.result = answer(args)
+        return web.json_response({"ok": True, **call.result})
 
     def _check(self, where: str, blocks: list[dict[str, Any]], limit: int) -> None:
         self.invalid += [f"{where}: {p}" for p in validate_blocks(blocks, limit)]

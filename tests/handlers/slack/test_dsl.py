@@ -120,3 +120,15 @@ async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on
     thread = [c for c in slack.fake.posts(DSL_CHANNEL) if "thread_ts" in c.args]
     assert len(thread) == 1 and "Acknowledged by Alex Example" in thread[0].text
     assert thread[0].args["thread_ts"] == (await alert_id(slack)).partition(":")[2]
+
+
+async def test_a_deleted_alert_is_posted_again_with_progress_under_the_new_one(slack: Harness) -> None:
+    await raise_concern(slack)
+    await slack.drain()
+    slack.fake.fail("chat.update", error="message_not_found")
+    await slack.press("alex", "dsl:ack:1")
+    await slack.drain()
+    alerts = [c for c in slack.fake.posts(DSL_CHANNEL) if "thread_ts" not in c.args]
+    assert len(alerts) == 2 and "Picked up by the DSL team" in alerts[-1].text
+    thread = slack.fake.posts(DSL_CHANNEL)[-1]
+    assert thread.args["thread_ts"] == alerts[-1].result["ts"], "progress goes under the alert that exists"
