@@ -17,12 +17,18 @@ from storage.models import ConversationRef, Dispatch, ProcessedEvent, School, St
 
 async def ensure_school(session: AsyncSession, slug: str, name: str) -> School:
     """Returns the school with this slug, creating or renaming it to match the school file."""
-    school = (await session.exec(select(School).where(School.slug == slug))).first()
+    query = select(School).where(School.slug == slug)
+    school = (await session.exec(query)).first()
     if school is None:
-        school = School(slug=slug, name=name)
-        session.add(school)
-        await session.flush()
-    elif school.name != name:
+        try:  # another instance starting at the same moment may insert it first
+            async with session.begin_nested():
+                school = School(slug=slug, name=name)
+                session.add(school)
+                await session.flush()
+            return school
+        except IntegrityError:
+            school = (await session.exec(query)).one()
+    if school.name != name:
         school.name = name
         session.add(school)
     return school
@@ -53,12 +59,20 @@ async def upsert_staff(
     email = email.strip().lower()
     staff = await staff_by_email(session, school_id, email)
     if staff is None:
-        staff = Staff(school_id=school_id, email=email, name=name or email, role=role, is_dsl=bool(is_dsl))
-    else:
-        staff.name = name or staff.name
-        staff.role = role or staff.role
-        if is_dsl is not None:
-            staff.is_dsl = is_dsl
+        try:  # two instances (or two messages) may add the same person at once
+            async with session.begin_nested():
+                staff = Staff(school_id=school_id, email=email, name=name or email, role=role, is_dsl=bool(is_dsl))
+                session.add(staff)
+                await session.flush()
+            return staff
+        except IntegrityError:
+            found = await staff_by_email(session, school_id, email)
+            assert found is not None
+            staff = found
+    staff.name = name or staff.name
+    staff.role = role or staff.role
+    if is_dsl is not None:
+        staff.is_dsl = is_dsl
     session.add(staff)
     await session.flush()
     return staff
