@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 
 from dialogs.engine import Engine
 from dialogs.ports import Wording
@@ -24,7 +26,7 @@ BOLT_LOG.setLevel(logging.WARNING)  # Bolt logs request bodies at DEBUG: they ma
 
 
 class _TokenNotice(logging.Filter):
-    """Drops Bolt's notice that SLACK_BOT_TOKEN in the environment is unused (the client carries it)."""
+    """Drops Bolt's notice that SLACK_BOT_TOKEN in the environment is unused (our authorize supplies it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith("As you gave `client` as well")
@@ -53,12 +55,29 @@ class SlackEndpoint:
         self.api = SlackApi(make_client(options.bot_token or UNSET_TOKEN, options.api_url))  # unset: reported
         self.problems = configuration_problems(options)
         secret = options.signing_secret or secrets.token_hex(32)  # unset: nothing can be signed, all get 401
-        self.bolt = AsyncApp(signing_secret=secret, client=self.api.client,  # the client carries the token
-                             process_before_response=True, logger=BOLT_LOG,
+        self._auth: AuthorizeResult | None = None
+        self.bolt = AsyncApp(signing_secret=secret, client=make_client("", options.api_url),
+                             authorize=self._authorizer(), process_before_response=True, logger=BOLT_LOG,
                              request_verification_enabled=not options.socket_mode)
         self.talk = Conversations(engine, self.api, words, wake, later)
         Listeners(self.talk, self.api, ledger, homes, words).register(self.bolt)
         self._socket: AsyncSocketModeHandler | None = None
+
+    def _authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
+        """Returns Bolt's authorize: auth.test once; if Slack cannot answer, the request fails (500) and is retried.
+
+        (Bolt's own single-workspace check answers 200 when auth.test fails, which would lose the event.)
+        """
+
+        async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+            if self._auth is None:
+                data = await self.api.whoami()
+                self._auth = AuthorizeResult(
+                    enterprise_id=data.get("enterprise_id") or enterprise_id, team_id=data.get("team_id") or team_id,
+                    bot_token=self.api.client.token, bot_id=data.get("bot_id"), bot_user_id=data.get("user_id"))
+            return self._auth
+
+        return authorize
 
     def add_routes(self, web_app: web.Application) -> None:
         """Adds POST /slack/events (not in Socket Mode, where Slack does not call us)."""

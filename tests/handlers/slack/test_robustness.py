@@ -234,3 +234,16 @@ async def test_a_missing_token_or_signing_secret_is_reported_not_a_crash(
         body = slack.event_body({"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER,
                                  "text": "hello", "ts": "1"})
         assert await slack.post(body, "application/json", sign(body, secret="")) == 401
+
+
+async def test_an_event_that_failed_before_its_turn_is_processed_when_slack_retries(slack: Harness) -> None:
+    event = {"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER,
+             "text": "Raise a concern", "ts": "1700000006.000001"}
+    body = slack.event_body(event, "Ev0FAILEDFIRST")
+    slack.fake.down = True
+    assert await slack.post(body, "application/json") == 500
+    assert await count(slack, ProcessedEvent) == 0, "the event id is forgotten, so Slack's retry is processed"
+    slack.fake.down = False
+    headers = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+    assert await slack.post(body, "application/json", headers) == 200
+    assert "immediate danger" in slack.fake.posts(TEACHER_DM)[-1].text
