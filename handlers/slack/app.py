@@ -26,10 +26,10 @@ BOLT_LOG.setLevel(logging.WARNING)  # Bolt logs request bodies at DEBUG: they ma
 
 
 class _TokenNotice(logging.Filter):
-    """Drops Bolt's notice that SLACK_BOT_TOKEN in the environment is unused (our authorize supplies it)."""
+    """Drops Bolt's notices that SLACK_BOT_TOKEN in the environment is unused (our authorize supplies it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("As you gave `client` as well")
+        return not str(record.msg).startswith(("As you gave `client` as well", "As `installation_store` or"))
 
 
 BOLT_LOG.addFilter(_TokenNotice())
