@@ -125,6 +125,7 @@ class Course(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     title: str = Field(min_length=1)
     every_months: int | None = Field(default=None, ge=1, le=120)  # None: once (at induction)
+    first_due_months: int = Field(default=0, ge=0, le=120)  # never done: due this long after starting
     who: Literal["all", "dsl"] = "all"
     where: str = ""
 
@@ -135,7 +136,7 @@ class Course(_Strict):
 DEFAULT_COURSES = (
     Course(id="induction", title="Safeguarding and child protection (induction, with online safety and "
            "filtering and monitoring)", every_months=None, where="your induction — ask the DSL"),
-    Course(id="annual_update", title="Annual safeguarding update", every_months=12,
+    Course(id="annual_update", title="Annual safeguarding update", every_months=12, first_due_months=12,
            where="the school's annual safeguarding update — ask the DSL"),
     Course(id="prevent", title="Prevent awareness (WRAP or the Home Office e-learning)", every_months=24,
            where='the Home Office "Prevent duty training" on GOV.UK (free), or a WRAP session from the DSL'),

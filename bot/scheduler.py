@@ -26,13 +26,15 @@ def school_of(app: App) -> School:
 
 
 def triggers(app: App) -> dict[str, CronTrigger | IntervalTrigger]:
-    """Returns when each job runs. Weekly jobs run on a school morning, far from Sunday 01:00–03:00."""
+    """Returns when each job runs: school mornings only, far from the Sunday 01:00–03:00 clock change."""
     zone = ZoneInfo(app.config.school.timezone)
     r = app.config.reminders
     return {
-        "training-nudge": CronTrigger(day_of_week=r.nudge_weekday, hour=r.nudge_time.hour,
+        # Weekly jobs run every weekday; the weekly dispatch key lets only the first school day
+        # on or after nudge_weekday send, so a bank holiday or a term starting midweek misses nothing.
+        "training-nudge": CronTrigger(day_of_week="mon-fri", hour=r.nudge_time.hour,
                                       minute=r.nudge_time.minute, timezone=zone),
-        "dsl-digest": CronTrigger(day_of_week=r.nudge_weekday, hour=r.digest_time.hour,
+        "dsl-digest": CronTrigger(day_of_week="mon-fri", hour=r.digest_time.hour,
                                   minute=r.digest_time.minute, timezone=zone),
         "policy-review": CronTrigger(day_of_week="mon-fri", hour=r.policy_time.hour,
                                      minute=r.policy_time.minute, timezone=zone),

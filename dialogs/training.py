@@ -104,7 +104,9 @@ async def on_certificate(turn: Turn) -> Outcome:
                                          str(for_email) if for_email else None)
     except NotPermitted:
         return Done(Reply(turn.t("training.only_dsl")))
-    return Done(Reply(turn.t("training.recorded", name=whose, date=turn.data["completed_on"])))
+    titles = dict(await _desk(turn).courses_for(turn.person))
+    course = titles.get(str(turn.data["course"]), str(turn.data["course"]))
+    return Done(Reply(turn.t("training.recorded", name=whose, course=course, date=turn.data["completed_on"])))
 
 
 DONE = Dialog(

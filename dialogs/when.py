@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 _TIME = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?"
 _DATE = r"(?P<d>\d{1,2})[/.-](?P<mo>\d{1,2})(?:[/.-](?P<y>\d{2,4}))?"
+_ISO_DATE = r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
 _DAY_WORDS = {"today": 0, "yesterday": 1}
 _PARTS_OF_DAY = {"this morning": (0, time(9, 0)), "this afternoon": (0, time(14, 0)),
                  "lunchtime": (0, time(12, 30)), "at lunch": (0, time(12, 30)),
@@ -43,7 +44,7 @@ def _day(text: str, today: date) -> tuple[date | None, str, bool]:
     for word, back in _DAY_WORDS.items():
         if text.startswith(word):
             return today - timedelta(days=back), text[len(word):].strip(), True
-    match = re.match(_DATE, text)
+    match = re.match(_ISO_DATE, text) or re.match(_DATE, text)
     if match:
         year = int(match.group("y")) if match.group("y") else today.year
         if year < 100:

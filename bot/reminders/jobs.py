@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.reminders.plans import (
     Plan,
@@ -56,7 +57,8 @@ async def queue(school: School, items: list[Planned]) -> int:
             for item in chunk:
                 if item.key not in won:
                     continue
-                await outbox.enqueue(session, item.school_id, platform, item.destination, item.kind,
+                destination = item.destination or await _destination(session, item)
+                await outbox.enqueue(session, item.school_id, platform, destination, item.kind,
                                      {"reply": item.reply.to_json()}, flush=False)
                 if item.session_id is not None:
                     await (await session.connection()).execute(
@@ -64,6 +66,12 @@ async def queue(school: School, items: list[Planned]) -> int:
                         .values(reminded_at=utcnow()))
                 sent += 1
     return sent
+
+
+async def _destination(session: AsyncSession, item: Planned) -> str:
+    """Finds (or adds) the member of staff a reminder is addressed to by email."""
+    staff = await people.upsert_staff(session, item.school_id, item.who, "")
+    return f"staff:{staff.id}"
 
 
 async def run_job(school: School, name: str, now: datetime, dry_run: bool = False) -> tuple[Plan, int]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.config import SchoolConfig
+from bot.config import WEEKDAYS, SchoolConfig
 from bot.reminders.calendar import in_quiet_hours, in_school_hours, is_school_day, iso_week, school_time_deadline
 from bot.reminders.training import add_months, applies, course_status
 from dialogs.messages import Choice, Reply
@@ -48,6 +48,14 @@ class Plan:
 
     items: list[Planned] = field(default_factory=list)
     skipped: str = ""
+
+
+def weekly_gate(school: School, now: datetime) -> str:
+    """Weekly jobs go on the first school day of the week on or after the nudge day."""
+    first_day = WEEKDAYS.index(school.config.reminders.nudge_weekday)
+    if now.weekday() < first_day:
+        return f"the weekly nudge day is {school.config.reminders.nudge_weekday}"
+    return nudge_gate(school, now)
 
 
 def nudge_gate(school: School, now: datetime) -> str:
@@ -93,7 +101,7 @@ def nudge_reply(words: Words, due: list[CourseStatus]) -> Reply:
 
 async def plan_training_nudge(school: School, now: datetime) -> Plan:
     """Everyone with a course due within the window or overdue: one message each, once a week."""
-    plan = Plan(skipped=nudge_gate(school, now))
+    plan = Plan(skipped=weekly_gate(school, now))
     week = iso_week(now.date())
     for person, statuses in await training_statuses(school, now.date()):
         due = [s for s in statuses if s.state != "current"]
@@ -105,7 +113,7 @@ async def plan_training_nudge(school: School, now: datetime) -> Plan:
 
 async def plan_dsl_digest(school: School, now: datetime) -> Plan:
     """The weekly digest for each DSL-team member: compliance, overdue, open concerns, policies."""
-    plan = Plan(skipped=nudge_gate(school, now))
+    plan = Plan(skipped=weekly_gate(school, now))
     words, today = school.words, now.date()
     everyone = await training_statuses(school, today)
     compliance, overdue = [], []
@@ -122,7 +130,7 @@ async def plan_dsl_digest(school: School, now: datetime) -> Plan:
                     <= today + timedelta(days=school.config.reminders.policy_warn_days)]
     none = words("digest.none")
     facts = ((words("digest.compliance"), "\n".join(compliance)),
-             (words("digest.overdue"), "\n".join(overdue[:40]) or none),
+             (words("digest.overdue"), _listed(words, overdue) or none),
              (words("digest.open"), str(len(open_rows))),
              (words("digest.unacknowledged"), ", ".join(unacknowledged) or none),
              (words("digest.policies"), "\n".join(due_policies) or none))
@@ -135,7 +143,14 @@ async def plan_dsl_digest(school: School, now: datetime) -> Plan:
     return plan
 
 
+def _listed(words: Words, lines: list[str], most: int = 40) -> str:
+    """Lists lines, saying how many more there are (and where to see them) rather than cutting silently."""
+    shown = "\n".join(lines[:most])
+    return shown + ("\n" + words("digest.more", count=len(lines) - most) if len(lines) > most else "")
+
+
 def _policy_due(last_reviewed: date | None, interval_months: int, today: date) -> date:
+    """Returns when a review is due (today when it has never been reviewed)."""
     return add_months(last_reviewed, interval_months) if last_reviewed else today
 
 
@@ -145,19 +160,22 @@ async def plan_policy_reviews(school: School, now: datetime) -> Plan:
     today, words = now.date(), school.words
     warn = timedelta(days=school.config.reminders.policy_warn_days)
     async with school.db.transaction() as session:
-        for policy in await records.policies(session, school.school_id):
-            due = _policy_due(policy.last_reviewed, policy.interval_months, today)
+        rows = await records.policies(session, school.school_id)
+    for policy in rows:
+        if policy.last_reviewed is None:
+            key, text, due = f"policy-review:{policy.key}:never:{iso_week(today)}", "nudge.policy_never", None
+        else:
+            due = add_months(policy.last_reviewed, policy.interval_months)
             if today >= due:
                 key, text = f"policy-review:{policy.key}:{due}:overdue:{iso_week(today)}", "nudge.policy_overdue"
             elif today >= due - warn:
                 key, text = f"policy-review:{policy.key}:{due}:soon", "nudge.policy_soon"
             else:
                 continue
-            owner = await people.upsert_staff(session, school.school_id, policy.owner_email, "")
-            reply = Reply(words(text, title=policy.title, due=due),
-                          (Choice(f"go:policy_review?policy={policy.key}", words("nudge.policy_button")),),
-                          expects="choice")
-            plan.items.append(Planned(key, school.school_id, f"staff:{owner.id}", owner.email, "policy_review", reply))
+        reply = Reply(words(text, title=policy.title, due=due),
+                      (Choice(f"go:policy_review?policy={policy.key}", words("nudge.policy_button")),),
+                      expects="choice")
+        plan.items.append(Planned(key, school.school_id, "", policy.owner_email, "policy_review", reply))
     return plan
 
 
@@ -168,18 +186,19 @@ async def plan_escalations(school: School, now: datetime) -> Plan:
     deputies = {m.email for m in config.dsl_team if m.deputy} or config.dsl_emails()
     async with school.db.transaction() as session:
         waiting = [c for c in await concerns.listed(session, school.school_id, ("new",)) if c.submitted_at]
-        for concern in waiting:
-            assert concern.submitted_at is not None
-            if now < school_time_deadline(config, concern.submitted_at.astimezone(now.tzinfo), minutes):
-                continue
-            for email in sorted(deputies | {config.headteacher.email}):
-                person = await people.upsert_staff(session, school.school_id, email, "")
-                buttons = (Choice(f"dsl:view:{concern.id}", school.words("dsl.button.view")),
-                           Choice(f"dsl:ack:{concern.id}", school.words("dsl.button.ack"))) if email in deputies else ()
-                reply = Reply(school.words("nudge.escalation", reference=concern.reference, minutes=minutes),
-                              buttons, expects="choice" if buttons else "nothing", urgent=concern.urgent)
-                plan.items.append(Planned(f"escalation:{concern.id}:{email}", school.school_id,
-                                          f"staff:{person.id}", email, "escalation", reply))
+    for concern in waiting:
+        assert concern.submitted_at is not None
+        raised = concern.submitted_at.astimezone(now.tzinfo)
+        if now < school_time_deadline(config, raised, minutes):
+            continue
+        for email in sorted(deputies | {config.headteacher.email}):
+            buttons = (Choice(f"dsl:view:{concern.id}", school.words("dsl.button.view")),
+                       Choice(f"dsl:ack:{concern.id}", school.words("dsl.button.ack"))) if email in deputies else ()
+            reply = Reply(school.words("nudge.escalation", reference=concern.reference,
+                                       raised=raised.strftime("%a %d %b %H:%M")),
+                          buttons, expects="choice" if buttons else "nothing", urgent=concern.urgent)
+            plan.items.append(Planned(f"escalation:{concern.id}:{email}", school.school_id, "", email,
+                                      "escalation", reply))
     return plan
 
 

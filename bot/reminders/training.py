@@ -29,7 +29,7 @@ def course_status(course: Course, last_done: date | None, start: date | None, to
                   within_days: int) -> CourseStatus:
     """Works out whether a course is current, due soon or overdue."""
     if last_done is None:
-        due: date | None = start or today
+        due: date | None = add_months(start, course.first_due_months) if start else today
     elif course.every_months is None:
         due = None
     else:

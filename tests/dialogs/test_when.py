@@ -23,6 +23,7 @@ NOW = datetime(2026, 11, 25, 10, 30, tzinfo=LONDON)
         ("Yesterday, 14:30", datetime(2026, 11, 24, 14, 30, tzinfo=LONDON)),
         ("12/03 14:20", datetime(2026, 3, 12, 14, 20, tzinfo=LONDON)),
         ("12/03/2025 14:20", datetime(2025, 3, 12, 14, 20, tzinfo=LONDON)),
+        ("2026-11-24 09:10", datetime(2026, 11, 24, 9, 10, tzinfo=LONDON)),
         ("1.9.26 8am", datetime(2026, 9, 1, 8, 0, tzinfo=LONDON)),
         ("this morning", datetime(2026, 11, 25, 9, 0, tzinfo=LONDON)),
     ],

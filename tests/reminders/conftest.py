@@ -24,7 +24,7 @@ TERMS = [Term(start=date(2026, 9, 2), end=date(2026, 10, 23)), Term(start=date(2
 
 def school_config() -> SchoolConfig:
     """The demo school with real-looking term dates (holidays between them)."""
-    return parse(demo_text(), "demo").model_copy(update={"terms": TERMS})
+    return parse(demo_text(), "demo").model_copy(update={"terms": list(TERMS)})
 
 
 async def make_app(url: str, clock: FrozenClock) -> App:

@@ -141,3 +141,36 @@ async def test_dsl_digest(school_app: App, school: School, clock: FrozenClock) -
     assert facts["Not yet acknowledged"] == "C-2026-0001"
     assert "Jamie" not in json.dumps(plan.items[0].reply.to_json())
     assert (await run_job(school, "dsl-digest", datetime(2026, 11, 30, 9, 0, tzinfo=LONDON)))[1] == 0
+
+
+async def test_never_reviewed_policy_is_reminded_weekly_not_daily(school_app: App, school: School) -> None:
+    for day in (30, 1, 2, 3, 4):  # Mon 30 Nov to Fri 4 Dec
+        month = 11 if day == 30 else 12
+        await run_job(school, "policy-review", datetime(2026, month, day, 9, 0, tzinfo=LONDON))
+    assert len(await outbox(school_app, "policy_review")) == 5  # five policies, once each this week
+    await run_job(school, "policy-review", datetime(2026, 12, 7, 9, 0, tzinfo=LONDON))
+    assert len(await outbox(school_app, "policy_review")) == 10
+    assert "no review recorded" in json.loads((await outbox(school_app, "policy_review"))[0].payload)["reply"]["text"]
+
+
+async def test_dry_runs_write_nothing(school_app: App, school: School, clock: FrozenClock) -> None:
+    from storage.models import Dispatch, Staff
+
+    await raise_at(school_app, clock, datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))
+    async with school_app.db.transaction() as session:
+        policy = await records.policy(session, school_app.school_id, "external_visits")
+        assert policy is not None
+        policy.owner_email = "visits.lead@school.example"  # not on the staff list yet
+        session.add(policy)
+    async with school_app.db.transaction() as session:
+        before = (len((await session.exec(select(Staff))).all()), len((await session.exec(select(Outbox))).all()))
+    for name in ("training-nudge", "dsl-digest", "policy-review", "escalation", "half-told"):
+        _, sent = await run_job(school, name, datetime(2026, 12, 7, 11, 0, tzinfo=LONDON), dry_run=True)
+        assert sent == 0
+    async with school_app.db.transaction() as session:
+        after = (len((await session.exec(select(Staff))).all()), len((await session.exec(select(Outbox))).all()))
+        assert (await session.exec(select(Dispatch))).all() == []
+    assert after == before
+    await run_job(school, "policy-review", datetime(2026, 12, 7, 11, 0, tzinfo=LONDON))
+    async with school_app.db.transaction() as session:
+        assert len((await session.exec(select(Staff))).all()) == before[0] + 1  # a real run adds the owner

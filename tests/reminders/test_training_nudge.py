@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 
 from bot.app import App
+from bot.config import Term
 from bot.reminders.calendar import in_quiet_hours
 from bot.reminders.jobs import run_job
 from bot.reminders.plans import School
@@ -102,13 +103,22 @@ def fire_times(app: App, name: str, start: datetime, end: datetime) -> list[date
 
 async def test_clock_change_weeks_run_once(school_app: App, school: School) -> None:
     for sunday in (date(2026, 3, 29), date(2026, 10, 25)):  # last Sundays of March and October
-        start = datetime.combine(sunday - timedelta(days=7), datetime.min.time(), LONDON)
+        if sunday.month == 10:
+            school.config.terms.append(Term(start=date(2026, 10, 19), end=date(2026, 10, 30)))  # no half term here
+        monday_before = sunday - timedelta(days=6)
+        start = datetime.combine(monday_before, datetime.min.time(), LONDON)
         fires = fire_times(school_app, "training-nudge", start, start + timedelta(days=14))
-        assert [(f.date().isoformat(), f.hour, f.minute) for f in fires] == [
-            ((sunday - timedelta(days=6)).isoformat(), 8, 30), ((sunday + timedelta(days=1)).isoformat(), 8, 30)]
-        for fire in fires:
-            assert not (fire.weekday() == 6 and 1 <= fire.hour < 3)
-    march_30 = datetime(2026, 3, 30, 8, 30, tzinfo=LONDON)
-    assert (await run_job(school, "training-nudge", march_30))[1] > 0
-    assert (await run_job(school, "training-nudge", march_30 + timedelta(hours=1)))[1] == 0
-    assert (await run_job(school, "training-nudge", march_30 - timedelta(days=1, hours=7)))[0].skipped  # Sunday
+        weekdays = [monday_before + timedelta(days=d) for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)]
+        assert [(f.date(), f.hour, f.minute) for f in fires] == [(d, 8, 30) for d in weekdays]  # one a day, 08:30 local
+        sent = [(fire.date(), (await run_job(school, "training-nudge", fire))[1]) for fire in fires]
+        for week in (sent[:5], sent[5:]):
+            assert week[0][1] > 0, week  # the Monday sends
+            assert [n for _, n in week[1:]] == [0, 0, 0, 0]  # and nothing more that week
+
+
+async def test_a_bank_holiday_monday_sends_on_tuesday_instead(school_app: App, school: School) -> None:
+    school.config.terms[:] = [Term(start=date(2026, 11, 3), end=date(2026, 12, 18))]  # term starts on a Tuesday
+    monday, tuesday = datetime(2026, 11, 2, 8, 30, tzinfo=LONDON), datetime(2026, 11, 3, 8, 30, tzinfo=LONDON)
+    assert (await run_job(school, "training-nudge", monday))[0].skipped == "it is a school holiday"
+    assert (await run_job(school, "training-nudge", tuesday))[1] > 0
+    assert (await run_job(school, "training-nudge", tuesday + timedelta(days=1)))[1] == 0
