@@ -37,9 +37,10 @@ class Job:
 
 
 JOBS = {job.name: job for job in (
-    Job("training-nudge", "weekly, nudge_weekday at nudge_time (default Monday 08:30), term time only",
+    Job("training-nudge", "weekly at nudge_time (default 08:30) on the first school day from nudge_weekday (Monday)",
         plan_training_nudge),
-    Job("dsl-digest", "weekly, nudge_weekday at digest_time (default Monday 08:00), term time only", plan_dsl_digest),
+    Job("dsl-digest", "weekly at digest_time (default 08:00) on the first school day from nudge_weekday (Monday)",
+        plan_dsl_digest),
     Job("policy-review", "daily at policy_time (default 09:00) on school days: 30 days before, then weekly",
         plan_policy_reviews),
     Job("escalation", "every 5 minutes: concerns unacknowledged after 30 school-hours minutes", plan_escalations),
