@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from bot.config import WEEKDAYS, DslMember, SchoolConfig
@@ -10,6 +11,10 @@ from dialogs.messages import UserRef
 from dialogs.ports import Contact, Contacts, Person
 from storage import people
 from storage.db import Database
+
+
+IDENTITY_TTL_SECONDS = 300.0
+IDENTITY_CACHE_SIZE = 10_000
 
 
 def _contact(person: ConfigPerson, fallback_role: str = "") -> Contact:
@@ -22,13 +27,25 @@ class SchoolDirectory:
     def __init__(self, db: Database, config: SchoolConfig, school_id: int) -> None:
         self.db, self.config, self.school_id = db, config, school_id
         self._dsl = config.dsl_emails()
+        self._known: dict[UserRef, tuple[float, Person]] = {}
 
     def is_dsl(self, email: str) -> bool:
         """True only for people named in the school file's DSL team."""
         return email.strip().lower() in self._dsl
 
     async def identify(self, user: UserRef) -> Person:
-        """Returns the member of staff behind a platform user, creating or linking their record."""
+        """Returns the member of staff behind a platform user (remembered for a few minutes)."""
+        remembered = self._known.get(user)
+        if remembered is not None and remembered[0] > time.monotonic():
+            return remembered[1]
+        person = await self._identify(user)
+        if len(self._known) > IDENTITY_CACHE_SIZE:
+            self._known.clear()
+        self._known[user] = (time.monotonic() + IDENTITY_TTL_SECONDS, person)
+        return person
+
+    async def _identify(self, user: UserRef) -> Person:
+        """Finds, creates or links the staff record behind a platform user."""
         async with self.db.transaction() as session:
             staff = None
             if user.platform in ("slack", "teams"):

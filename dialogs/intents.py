@@ -69,6 +69,8 @@ def normalise(text: str) -> str:
 
 def command(text: str) -> str | None:
     """Returns the command a whole short message means (cancel, back, restart, help, who)."""
+    if len(text) > 60:  # commands are short; long answers (a narrative) never are one
+        return None
     said = normalise(text).rstrip("?").strip() or normalise(text)
     if not said or len(said.split()) > 6:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -71,12 +72,26 @@ class Database:
         self.engine = engine
         self.cipher = cipher
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        # SQLite has one writer at a time. Queueing transactions here, in the process, is far cheaper
+        # than letting pooled connections collide in SQLite's busy handler (which sleeps up to 100 ms).
+        self._sqlite_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._turn_holder: asyncio.Task[object] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Yields a session inside one transaction, committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
-            yield session
+        lock, me = self._sqlite_turn, asyncio.current_task()
+        if lock is None or self._turn_holder is me:
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with lock:
+            self._turn_holder = me
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                self._turn_holder = None
 
     async def close(self) -> None:
         """Closes every pooled connection."""
