@@ -12,7 +12,6 @@ from dialogs.ports import Contact, Contacts, Person
 from storage import people
 from storage.db import Database
 
-
 IDENTITY_TTL_SECONDS = 300.0
 IDENTITY_CACHE_SIZE = 10_000
 

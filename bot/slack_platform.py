@@ -8,20 +8,17 @@ import re
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.sql.base import Executable
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
-from bot.concerns import DSL_CHANNEL, staff_destination
+from bot.concerns import DSL_CHANNEL
+from bot.platform_store import PlatformStore
 from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
 from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, SlackUser, escape, render
-from storage import outbox, people
-from storage.db import utcnow
-from storage.models import Outbox, ProcessedEvent, Staff
+from storage import people
+from storage.models import Outbox, Staff
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -33,34 +30,11 @@ ALERT_KINDS = ("dsl_alert", "dsl_urgent")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 
-class DbSlackStore:
+class DbSlackStore(PlatformStore):
     """Implements the Slack handler's EventLedger and HomeSource over the database."""
 
     def __init__(self, app: App) -> None:
-        self.app, self.db, self.school_id = app, app.db, app.school_id
-
-    async def claim(self, event_id: str) -> bool:
-        """Records an event id; False if it was already processed (one INSERT … ON CONFLICT DO NOTHING)."""
-        async with self.db.transaction() as session:
-            values = {"platform": PLATFORM, "event_id": event_id, "created_at": utcnow()}
-            unique = ["platform", "event_id"]
-            dialect = session.get_bind().dialect.name
-            statement: Executable
-            if dialect == "sqlite":
-                statement = sqlite_insert(ProcessedEvent).values(values).on_conflict_do_nothing(index_elements=unique)
-            elif dialect == "postgresql":
-                statement = postgresql_insert(ProcessedEvent).values(values).on_conflict_do_nothing(
-                    index_elements=unique)
-            else:
-                return await people.claim_event(session, PLATFORM, event_id)
-            result = await session.exec(statement)
-            return bool(result.rowcount == 1)
-
-    async def release(self, event_id: str) -> None:
-        """Forgets a claimed event id after a failed turn."""
-        async with self.db.transaction() as session:
-            await session.exec(delete(ProcessedEvent).where(
-                col(ProcessedEvent.platform) == PLATFORM, col(ProcessedEvent.event_id) == event_id))
+        super().__init__(app, PLATFORM)
 
     async def home(self, user: UserRef) -> HomeView:
         """Returns today's contacts and the person's own concerns (reference and status)."""
@@ -69,16 +43,6 @@ class DbSlackStore:
         turn = Turn(Inbound(user, f"{PLATFORM}:home:{user.user_id}"), person, {}, app.clock(), app.engine.services)
         mine = await app.concerns.mine(person)
         return HomeView(contacts_reply(turn), tuple((ref, app.words(f"status.{s}")) for ref, s in mine))
-
-    async def queue(self, user_id: str, replies: list[Reply]) -> bool:
-        """Queues replies for someone's direct messages in the outbox; False if they are not known."""
-        async with self.db.transaction() as session:
-            staff = await people.staff_by_platform_id(session, self.school_id, PLATFORM, user_id)
-            if staff is None or staff.id is None:
-                return False
-            payload: dict[str, object] = {"replies": [r.to_json() for r in replies]}
-            await outbox.enqueue(session, self.school_id, PLATFORM, staff_destination(staff.id), "reply", payload)
-        return True
 
     async def staff(self, staff_id: int) -> Staff | None:
         """Returns a member of staff by id."""

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlmodel import col, delete, select
 
-from bot.concerns import DSL_CHANNEL, staff_destination
+from bot.concerns import DSL_CHANNEL
+from bot.platform_store import PlatformStore
 from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.messages import Reply
 from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
-from storage import outbox, people
-from storage.models import ConversationRef, Outbox, ProcessedEvent, Staff
+from storage import people
+from storage.models import ConversationRef, Outbox, Staff
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -25,22 +26,11 @@ PLATFORM = "teams"
 ALERT_KINDS = ("dsl_alert", "dsl_urgent")
 
 
-class DbTeamsStore:
+class DbTeamsStore(PlatformStore):
     """Implements the Teams handler's TeamsStore and ReplyQueue over the database."""
 
     def __init__(self, app: App) -> None:
-        self.app, self.db, self.school_id = app, app.db, app.school_id
-
-    async def claim(self, key: str) -> bool:
-        """Records an activity key; False if it was already processed."""
-        async with self.db.transaction() as session:
-            return await people.claim_event(session, PLATFORM, key)
-
-    async def release(self, key: str) -> None:
-        """Forgets a claimed activity key after a failed turn."""
-        async with self.db.transaction() as session:
-            await session.exec(delete(ProcessedEvent).where(
-                col(ProcessedEvent.platform) == PLATFORM, col(ProcessedEvent.event_id) == key))
+        super().__init__(app, PLATFORM)
 
     async def save_reference(self, target: str, reference: dict[str, object]) -> None:
         """Stores a conversation reference."""
@@ -82,17 +72,6 @@ class DbTeamsStore:
     async def is_dsl_email(self, email: str) -> bool:
         """True only for people in the school file's DSL team."""
         return bool(email) and self.app.directory.is_dsl(email)
-
-    async def queue(self, user_id: str, replies: list[Reply]) -> bool:
-        """Queues replies for someone's personal chat in the outbox; False if they are not known."""
-        async with self.db.transaction() as session:
-            staff = await people.staff_by_platform_id(session, self.school_id, PLATFORM, user_id)
-            if staff is None or staff.id is None:
-                return False
-            payload: dict[str, object] = {"reply": replies[0].to_json() if replies else Reply("").to_json(),
-                                          "replies": [r.to_json() for r in replies]}
-            await outbox.enqueue(session, self.school_id, PLATFORM, staff_destination(staff.id), "reply", payload)
-        return True
 
     async def newest_alert(self, concern_id: int | None) -> Reply | None:
         """Returns the alert as the newest update left it (updates may be sent in any order)."""

@@ -111,14 +111,19 @@ async def conversation_ref(session: AsyncSession, school_id: int, platform: str,
 
 
 async def claim_event(session: AsyncSession, platform: str, event_id: str) -> bool:
-    """Records an event id; returns False if it was already processed."""
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedEvent(platform=platform, event_id=event_id, created_at=utcnow()))
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    """Records an event id with one INSERT … ON CONFLICT DO NOTHING; False if it was already processed."""
+    connection = await session.connection()
+    insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(ProcessedEvent)
+                 .values(platform=platform, event_id=event_id, created_at=utcnow())
+                 .on_conflict_do_nothing(index_elements=["platform", "event_id"]))
+    return (await connection.execute(statement)).rowcount == 1
+
+
+async def release_event(session: AsyncSession, platform: str, event_id: str) -> None:
+    """Forgets a claimed event id (after a failed turn, so the platform's retry is processed)."""
+    await (await session.connection()).execute(delete(ProcessedEvent).where(
+        col(ProcessedEvent.platform) == platform, col(ProcessedEvent.event_id) == event_id))
 
 
 async def prune_events(session: AsyncSession, before: datetime) -> int:
