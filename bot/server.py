@@ -13,9 +13,10 @@ from aiohttp import web
 from bot.app import App, build
 from bot.checks import all_checks
 from bot.delivery import OutboxDispatcher
+from bot.inbox import InboxWorker
 from bot.platforms import Platform, configured_platforms
 from bot.settings import Settings
-from storage import people
+from storage import inbox, people
 from storage.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,13 @@ async def _background(web_app: web.Application) -> AsyncIterator[None]:
         await platform.start()
     sender = asyncio.create_task(web_app[DISPATCHER_KEY].run_forever())
     housekeeping = asyncio.create_task(_housekeeping(web_app[APP_KEY]))
+    inboxes = [getattr(p, "inbox_worker", None) for p in platforms]
+    workers = [asyncio.create_task(w.run_forever()) for w in inboxes if isinstance(w, InboxWorker)]
     scheduler = start_scheduler(web_app[APP_KEY], web_app[DISPATCHER_KEY])
     yield
     if scheduler is not None:
         scheduler.shutdown(wait=False)
-    for task in (sender, housekeeping):
+    for task in (sender, housekeeping, *workers):
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -80,10 +83,11 @@ async def _background(web_app: web.Application) -> AsyncIterator[None]:
 
 
 async def _housekeeping(app: App) -> None:
-    """Forgets processed event ids after a day, every hour."""
+    """Forgets processed event ids (and processed inbox events) after a day, every hour."""
     while True:
         async with app.db.transaction() as session:
             await people.prune_events(session, utcnow() - EVENT_MEMORY)
+            await inbox.prune(session, utcnow() - EVENT_MEMORY)
         await asyncio.sleep(3600)
 
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from bot.concerns import DSL_CHANNEL
+from bot.inbox import DbInbox, Doorbell, InboxWorker
 from bot.platform_store import PlatformStore
 from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.engine import Turn
@@ -111,8 +112,10 @@ class SlackPlatform:
         self._wake: list[web.Application] = []
         self._found: dict[str, str] = {}  # DSL channel name -> id
         self._people: dict[str, SlackUser] = {}  # the DSL channel's members, as users.info said
+        doorbell = Doorbell()
         self.endpoint = SlackEndpoint(self.options, app.engine, self.store, self.store, self.store, app.words,
-                                      self.wake)
+                                      self.wake, DbInbox(app.db, app.school_id, PLATFORM, doorbell))
+        self.inbox_worker = InboxWorker(app.db, PLATFORM, self.endpoint.process, doorbell)
         self.api = self.endpoint.api
 
     def wake(self) -> None:

@@ -194,3 +194,20 @@ class Dispatch(SQLModel, table=True):
     key: str = Field(unique=True, max_length=300)
     school_id: int | None = Field(default=None, foreign_key="school.id")
     created_at: datetime
+
+
+class InboundEvent(SQLModel, table=True):
+    """A platform event accepted (and acknowledged) but not yet processed: the durable inbox."""
+
+    __tablename__ = "inbound_event"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id", index=True)
+    platform: str = Field(max_length=20)
+    event_id: str = Field(max_length=300)
+    conversation_key: str = Field(max_length=300)
+    payload_enc: str
+    status: str = Field(default="pending", max_length=20, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime
+    received_at: datetime

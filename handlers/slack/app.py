@@ -16,7 +16,7 @@ from dialogs.engine import Engine
 from dialogs.ports import Wording
 from handlers.slack.api import SlackApi, make_client
 from handlers.slack.listeners import Listeners
-from handlers.slack.ports import ROUTE, EventLedger, HomeSource, ReplyQueue, SlackOptions, Wake
+from handlers.slack.ports import ROUTE, EventLedger, HomeSource, Inbox, ReplyQueue, SlackOptions, Wake
 from handlers.slack.talk import Conversations
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class SlackEndpoint:
     """Everything Slack-facing: the Bolt app, its listeners and the Web API client."""
 
     def __init__(self, options: SlackOptions, engine: Engine, ledger: EventLedger, homes: HomeSource,
-                 later: ReplyQueue, words: Wording, wake: Wake) -> None:
+                 later: ReplyQueue, words: Wording, wake: Wake, inbox: Inbox | None = None) -> None:
         self.options = options
         self.api = SlackApi(make_client(options.bot_token or UNSET_TOKEN, options.api_url))  # unset: reported
         self.problems = configuration_problems(options)
@@ -60,7 +60,8 @@ class SlackEndpoint:
                              authorize=self._authorizer(), process_before_response=True, logger=BOLT_LOG,
                              request_verification_enabled=not options.socket_mode)
         self.talk = Conversations(engine, self.api, words, wake, later)
-        Listeners(self.talk, self.api, ledger, homes, words).register(self.bolt)
+        self.listeners = Listeners(self.talk, self.api, ledger, homes, words, inbox)
+        self.listeners.register(self.bolt)
         self._socket: AsyncSocketModeHandler | None = None
 
     def _authorizer(self) -> Callable[..., Awaitable[AuthorizeResult]]:
@@ -78,6 +79,10 @@ class SlackEndpoint:
             return self._auth
 
         return authorize
+
+    async def process(self, payload: dict[str, str]) -> None:
+        """Runs the turn for a direct message the inbox accepted."""
+        await self.listeners.process(payload)
 
     def add_routes(self, web_app: web.Application) -> None:
         """Adds POST /slack/events (not in Socket Mode, where Slack does not call us)."""

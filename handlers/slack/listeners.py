@@ -13,7 +13,7 @@ from dialogs.ports import Wording
 from handlers.slack.api import SendFailed, SlackApi
 from handlers.slack.blocks import ACTION_PREFIX, read_value
 from handlers.slack.home import RAISE, home_view
-from handlers.slack.ports import EventLedger, HomeSource
+from handlers.slack.ports import EventLedger, HomeSource, Inbox
 from handlers.slack.talk import DSL_PREFIX, Conversations
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,9 @@ class Listeners:
     """Registers every listener on a Bolt app; each does its work before Slack is answered."""
 
     def __init__(self, talk: Conversations, api: SlackApi, ledger: EventLedger, homes: HomeSource,
-                 words: Wording) -> None:
+                 words: Wording, inbox: Inbox | None = None) -> None:
         self.talk, self.api, self.ledger, self.homes, self.words = talk, api, ledger, homes, words
+        self.inbox = inbox
 
     def register(self, bolt: AsyncApp) -> None:
         """Adds the listeners to the Bolt app."""
@@ -75,7 +76,18 @@ class Listeners:
         if not user:
             return
         text = str(event.get("text") or "")
+        event_id = str(body.get("event_id") or "")
+        if self.inbox is not None and event_id:
+            # Stored durably, then Slack is answered at once; the turn runs just after (bot/inbox.py).
+            payload = {"team": team, "user": user, "channel": channel, "text": text}
+            if not await self.inbox.accept(event_id, f"slack:{team}:{channel}", payload):
+                log.info("dropped a repeated Slack event")
+            return
         await self._once(body, lambda: self.talk.message(team, user, channel, text))
+
+    async def process(self, payload: dict[str, str]) -> None:
+        """Runs the turn for a direct message taken from the inbox."""
+        await self.talk.message(payload["team"], payload["user"], payload["channel"], payload["text"])
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A mention in a channel gets a short reply there and the conversation moves to a DM."""

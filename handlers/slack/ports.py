@@ -46,6 +46,14 @@ class EventLedger(Protocol):
         ...
 
 
+class Inbox(Protocol):
+    """Stores a direct message durably before Slack is answered; it is processed just after."""
+
+    async def accept(self, event_id: str, conversation_key: str, payload: dict[str, str]) -> bool:
+        """Stores the event; returns False if it was accepted before (Slack's repeat)."""
+        ...
+
+
 class ReplyQueue(Protocol):
     """Queues replies that could not be posted at once, so the outbox delivers them later."""
 

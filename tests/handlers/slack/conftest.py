@@ -75,7 +75,8 @@ class Harness:
         sent = {"Content-Type": content_type, **(sign(body) if headers is None else headers)}
         async with self.http.post(f"{self.url}/slack/events", data=body, headers=sent) as response:
             await response.read()
-            return response.status
+        await self.platform.inbox_worker.run_once()  # the turn a message event starts (no timers in tests)
+        return response.status
 
     def event_body(self, event: dict[str, Any], event_id: str = "") -> bytes:
         envelope = {"token": "legacy", "team_id": TEAM, "api_app_id": "A0PREVENT", "type": "event_callback",

@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from bot.admin import run_doctor
 from storage.db import utcnow
-from storage.models import Audit, DialogSession, Outbox, ProcessedEvent
+from storage.models import Audit, DialogSession, InboundEvent, Outbox, ProcessedEvent
 from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, sign, slack_school, start
 from tests.handlers.slack.fake_slack import FakeSlack, dm
 from tests.handlers.slack.test_concern import raise_concern
@@ -47,7 +47,7 @@ async def test_a_repeated_event_is_processed_once(slack: Harness) -> None:
     assert await slack.post(body, "application/json", headers) == 200
     assert await slack.post(body, "application/json") == 200
     assert len(slack.fake.posts(TEACHER_DM)) == first >= 1
-    assert await count(slack, ProcessedEvent) == 1
+    assert await count(slack, InboundEvent) == 1  # a direct message is accepted into the inbox once
 
 
 @pytest.mark.parametrize("case", ["bad", "stale", "missing"])
@@ -61,6 +61,7 @@ async def test_bad_stale_or_missing_signatures_get_401_and_change_nothing(slack:
     assert await slack.post(body, "application/json", headers) == 401
     assert slack.fake.calls[before:] == []
     assert await count(slack, ProcessedEvent) == 0
+    assert await count(slack, InboundEvent) == 0
     assert await count(slack, DialogSession) == 0
     assert await count(slack, Audit) == 0
 
@@ -243,6 +244,7 @@ async def test_an_event_that_failed_before_its_turn_is_processed_when_slack_retr
     slack.fake.down = True
     assert await slack.post(body, "application/json") == 500
     assert await count(slack, ProcessedEvent) == 0, "the event id is forgotten, so Slack's retry is processed"
+    assert await count(slack, InboundEvent) == 0
     slack.fake.down = False
     headers = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
     assert await slack.post(body, "application/json", headers) == 200

@@ -19,7 +19,9 @@ TEACHER = PEOPLE["teacher"][0]
 @pytest.fixture
 async def socket_mode(tmp_path: Path, clock: FrozenClock, fake: FakeSlack) -> AsyncIterator[Harness]:
     async for harness in start(tmp_path, clock, fake, SLACK_APP_TOKEN="xapp-test", SLACK_SIGNING_SECRET=""):
+        worker = asyncio.create_task(harness.platform.inbox_worker.run_forever())  # as `serve` runs it
         yield harness
+        worker.cancel()
 
 
 async def until(condition: object, what: str) -> None:

@@ -1,0 +1,114 @@
+"""The durable inbox: events are stored before the platform is answered, then processed in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from storage import inbox
+from storage.db import Database, utcnow
+from storage.models import InboundEvent
+
+log = logging.getLogger(__name__)
+Process = Callable[[dict[str, str]], Awaitable[None]]
+MAX_ATTEMPTS = 8
+
+
+class Doorbell:
+    """Wakes the inbox worker when an event arrives."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def ring(self) -> None:
+        """Says there is work."""
+        self._event.set()
+
+    async def wait(self, seconds: float) -> None:
+        """Waits for a ring, or for `seconds`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), seconds)
+        self._event.clear()
+
+
+class DbInbox:
+    """Accepts events into the inbox table, encrypted, once per event id."""
+
+    def __init__(self, db: Database, school_id: int, platform: str, doorbell: Doorbell) -> None:
+        self.db, self.school_id, self.platform, self.doorbell = db, school_id, platform, doorbell
+
+    async def accept(self, event_id: str, conversation_key: str, payload: dict[str, str]) -> bool:
+        """Stores the event durably; False if it was accepted before (a platform's repeat)."""
+        sealed = self.db.cipher.encrypt(json.dumps(payload))
+        async with self.db.transaction() as session:
+            accepted = await inbox.accept(session, self.school_id, self.platform, event_id, conversation_key, sealed)
+        if accepted:
+            self.doorbell.ring()
+        return accepted
+
+
+class InboxWorker:
+    """Processes accepted events: one conversation's in order, different conversations side by side."""
+
+    def __init__(self, db: Database, platform: str, process: Process, doorbell: Doorbell,
+                 concurrency: int = 8) -> None:
+        self.db, self.platform, self.process, self.doorbell = db, platform, process, doorbell
+        self._slots = asyncio.Semaphore(concurrency)
+        self._lock = asyncio.Lock()
+
+    async def run_forever(self) -> None:
+        """Processes events until cancelled (events accepted before a restart included)."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("inbox pass failed; will try again")
+            await self.doorbell.wait(1.0)
+
+    async def run_once(self) -> int:
+        """Processes every due event until none is left; returns how many were processed."""
+        async with self._lock:
+            total = 0
+            while True:
+                async with self.db.transaction() as session:
+                    rows = list(await inbox.due(session, self.platform, utcnow()))
+                if not rows:
+                    return total
+                queues: dict[str, list[InboundEvent]] = {}
+                for row in rows:
+                    queues.setdefault(row.conversation_key, []).append(row)
+                done = await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
+                total += sum(done)
+                if sum(done) == 0:
+                    return total
+
+    async def _in_order(self, queue: list[InboundEvent]) -> int:
+        """Processes one conversation's events oldest first, stopping at a failure to keep the order."""
+        async with self._slots:
+            processed = 0
+            for row in queue:
+                if not await self._one(row):
+                    break
+                processed += 1
+            return processed
+
+    async def _one(self, row: InboundEvent) -> bool:
+        """Processes one event; on failure schedules a retry (or parks it after many), logging no content."""
+        assert row.id is not None
+        try:
+            await self.process(json.loads(self.db.cipher.decrypt(row.payload_enc)))
+        except Exception:
+            attempts = row.attempts + 1
+            give_up = attempts >= MAX_ATTEMPTS
+            log.exception("processing %s event %s failed (attempt %s)%s", self.platform, row.id, attempts,
+                          "; parked as failed: an admin must look" if give_up else "")
+            async with self.db.transaction() as session:
+                await inbox.retry(session, row.id, attempts, timedelta(seconds=min(2 ** attempts, 300)), give_up)
+            return False
+        async with self.db.transaction() as session:
+            await inbox.done(session, row.id)
+        return True

@@ -1,0 +1,57 @@
+"""The durable inbox: a platform event is stored before it is acknowledged, then processed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import utcnow
+from storage.models import InboundEvent
+
+
+async def accept(session: AsyncSession, school_id: int, platform: str, event_id: str, conversation_key: str,
+                 payload_enc: str) -> bool:
+    """Stores an event once (INSERT … ON CONFLICT DO NOTHING); False when it was already accepted."""
+    connection = await session.connection()
+    insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    statement = (insert(InboundEvent)
+                 .values(school_id=school_id, platform=platform, event_id=event_id, conversation_key=conversation_key,
+                         payload_enc=payload_enc, status="pending", attempts=0, next_attempt_at=now, received_at=now)
+                 .on_conflict_do_nothing(index_elements=["platform", "event_id"]))
+    return (await connection.execute(statement)).rowcount == 1
+
+
+async def due(session: AsyncSession, platform: str, now: datetime, limit: int = 200) -> Sequence[InboundEvent]:
+    """Returns pending events whose turn has come, oldest first."""
+    query = (select(InboundEvent)
+             .where(InboundEvent.platform == platform, InboundEvent.status == "pending",
+                    col(InboundEvent.next_attempt_at) <= now)
+             .order_by(col(InboundEvent.id)).limit(limit))
+    return (await session.exec(query)).all()
+
+
+async def done(session: AsyncSession, event_id: int) -> None:
+    """Marks an event processed and forgets its content (the id stays, to drop repeats)."""
+    await (await session.connection()).execute(
+        update(InboundEvent).where(col(InboundEvent.id) == event_id).values(status="done", payload_enc=""))
+
+
+async def retry(session: AsyncSession, event_id: int, attempts: int, wait: timedelta, give_up: bool) -> None:
+    """Records a failed attempt: try again later, or park it as failed (kept, never deleted)."""
+    await (await session.connection()).execute(
+        update(InboundEvent).where(col(InboundEvent.id) == event_id)
+        .values(attempts=attempts, next_attempt_at=utcnow() + wait, status="failed" if give_up else "pending"))
+
+
+async def prune(session: AsyncSession, before: datetime) -> int:
+    """Forgets processed events older than a time."""
+    result = await (await session.connection()).execute(delete(InboundEvent).where(
+        col(InboundEvent.status) == "done", col(InboundEvent.received_at) < before))
+    return result.rowcount

@@ -1,0 +1,78 @@
+"""The durable inbox: stored before the platform is answered, processed once, in order, after restarts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App
+from bot.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
+from storage.models import InboundEvent
+
+
+async def rows(app: App) -> list[InboundEvent]:
+    async with app.db.transaction() as session:
+        return list((await session.exec(select(InboundEvent))).all())
+
+
+async def test_accepted_once_encrypted_and_processed_in_order(app: App) -> None:
+    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    assert await inbox.accept("Ev1", "slack:T:D1", {"text": "Jamie Testpupil said something"})
+    assert not await inbox.accept("Ev1", "slack:T:D1", {"text": "Jamie Testpupil said something"})
+    assert await inbox.accept("Ev2", "slack:T:D1", {"text": "second"})
+    assert await inbox.accept("Ev3", "slack:T:D2", {"text": "other conversation"})
+    assert all("Jamie" not in r.payload_enc for r in await rows(app))
+    seen: list[str] = []
+
+    async def process(payload: dict[str, str]) -> None:
+        seen.append(payload["text"])
+
+    # A new worker (as after a restart) finds what was accepted before.
+    assert await InboxWorker(app.db, "slack", process, Doorbell()).run_once() == 3
+    assert seen.index("Jamie Testpupil said something") < seen.index("second")
+    assert {r.status for r in await rows(app)} == {"done"}
+    assert all(r.payload_enc == "" for r in await rows(app))
+    assert await InboxWorker(app.db, "slack", process, Doorbell()).run_once() == 0
+
+
+async def test_a_failure_holds_the_conversation_and_is_retried(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    await inbox.accept("Ev1", "slack:T:D1", {"text": "first"})
+    await inbox.accept("Ev2", "slack:T:D1", {"text": "second"})
+    failing, seen = [True], []
+
+    async def process(payload: dict[str, str]) -> None:
+        if failing[0]:
+            raise RuntimeError("Slack is down")
+        seen.append(payload["text"])
+
+    worker = InboxWorker(app.db, "slack", process, Doorbell())
+    assert await worker.run_once() == 0
+    assert [r.attempts for r in await rows(app)] == [1, 0]  # the second waits behind the first
+    assert "first" not in caplog.text
+    failing[0] = False
+    async with app.db.transaction() as session:
+        for row in (await session.exec(select(InboundEvent))).all():
+            row.next_attempt_at = row.received_at
+            session.add(row)
+    assert await worker.run_once() == 2
+    assert seen == ["first", "second"]
+
+
+async def test_an_event_that_always_fails_is_parked_not_lost(app: App) -> None:
+    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    await inbox.accept("Ev1", "slack:T:D1", {"text": "x"})
+
+    async def process(payload: dict[str, str]) -> None:
+        raise RuntimeError("a bug")
+
+    worker = InboxWorker(app.db, "slack", process, Doorbell())
+    for _ in range(MAX_ATTEMPTS):
+        async with app.db.transaction() as session:
+            for row in (await session.exec(select(InboundEvent))).all():
+                row.next_attempt_at = row.received_at
+                session.add(row)
+        await worker.run_once()
+    [row] = await rows(app)
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert row.payload_enc  # kept for an admin to look at
