@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +26,22 @@ async def enqueue(
     if flush:
         await session.flush()
     return row
+
+
+async def enqueue_many(
+    session: AsyncSession, school_id: int, platform: str, messages: Sequence[tuple[str, str, dict[str, object]]],
+) -> int:
+    """Adds many messages (destination, kind, payload) in one INSERT; committed with the caller's transaction."""
+    if not messages:
+        return 0
+    now = utcnow()
+    rows = [{"school_id": school_id, "platform": platform, "destination": destination, "kind": kind,
+             "concern_id": None, "payload": json.dumps(payload), "status": "pending", "attempts": 0,
+             "next_attempt_at": now, "created_at": now, "platform_message_id": "", "last_error": "",
+             "fallback_sent": False}
+            for destination, kind, payload in messages]
+    await (await session.connection()).execute(insert(Outbox), rows)
+    return len(rows)
 
 
 async def due(session: AsyncSession, platform: str, now: datetime, limit: int = 50) -> Sequence[Outbox]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utcnow
@@ -30,13 +30,11 @@ async def add_training(
 
 async def latest_training(session: AsyncSession, school_ids: Sequence[int]) -> dict[tuple[int, str], date]:
     """Returns each person's latest completion date per course: {(staff id, course): date}."""
-    query = select(TrainingRecord).where(col(TrainingRecord.school_id).in_(school_ids))
-    latest: dict[tuple[int, str], date] = {}
-    for record in (await session.exec(query)).all():
-        key = (record.staff_id, record.course)
-        if key not in latest or record.completed_on > latest[key]:
-            latest[key] = record.completed_on
-    return latest
+    query = (select(TrainingRecord.staff_id, TrainingRecord.course, func.max(TrainingRecord.completed_on))
+             .where(col(TrainingRecord.school_id).in_(school_ids))
+             .group_by(col(TrainingRecord.staff_id), col(TrainingRecord.course)))
+    rows = (await (await session.connection()).execute(query)).all()
+    return {(staff_id, course): done for staff_id, course, done in rows}
 
 
 async def sync_policies(

@@ -55,17 +55,20 @@ async def queue(school: School, items: list[Planned]) -> int:
         chunk = items[start:start + CHUNK]
         async with school.db.transaction() as session:
             won = await people.claim_dispatches(session, [(i.key, i.school_id) for i in chunk])
+            messages: dict[int, list[tuple[str, str, dict[str, object]]]] = {}
             for item in chunk:
                 if item.key not in won:
                     continue
                 destination = item.destination or await _destination(session, item)
-                await outbox.enqueue(session, item.school_id, platform, destination, item.kind,
-                                     {"reply": item.reply.to_json()}, flush=False)
+                messages.setdefault(item.school_id, []).append(
+                    (destination, item.kind, {"reply": item.reply.to_json()}))
                 if item.session_id is not None:
                     await (await session.connection()).execute(
                         update(DialogSession).where(col(DialogSession.id) == item.session_id)
                         .values(reminded_at=utcnow()))
                 sent += 1
+            for school_id, rows in messages.items():  # one INSERT per school, in the order planned
+                await outbox.enqueue_many(session, school_id, platform, rows)
     return sent
 
 
