@@ -55,7 +55,7 @@ class InboxWorker:
     """Processes accepted events: one conversation's in order, different conversations side by side."""
 
     def __init__(self, db: Database, platform: str, process: Process, doorbell: Doorbell,
-                 concurrency: int = 8) -> None:
+                 concurrency: int = 2) -> None:
         self.db, self.platform, self.process, self.doorbell = db, platform, process, doorbell
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
