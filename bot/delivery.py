@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -18,6 +19,9 @@ from storage.models import Outbox
 log = logging.getLogger(__name__)
 ALERT_KINDS = ("dsl_alert", "dsl_urgent")
 MAX_BACKOFF_SECONDS = 300.0
+MAX_IN_FLIGHT = 8  # sends at once per platform: few enough that a 429 stops the rest before they go
+PACE_SECONDS = 60.0  # after a rate limit, sends are spaced at the rate accepted just before it, this long
+PACE_MARGIN = 1.05  # … a little slower than that, so network jitter does not cause another 429
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -30,12 +34,26 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 class OutboxDispatcher:
     """Sends due outbox rows through their platform; nothing is lost, nothing goes twice."""
 
+    # Each destination's rows go oldest first; a failed send holds back its later rows. At most
+    # `max_in_flight` sends are in progress per platform. When a platform rate-limits a send (429 with
+    # Retry-After), nothing more goes on it until the wait is over (or the refused row is due again); rows
+    # not tried stay due. Then sends are spaced at the rate the platform accepted in the second before it
+    # refused, until PACE_SECONDS pass without another refusal (bursts ending in a 429 waste a wait each).
+    # While passes deliver, the next starts at once; otherwise the loop waits for `wake`, the end of a
+    # pause or `poll_seconds`, whichever comes first.
+
     def __init__(self, db: Database, platforms: Mapping[str, Platform], fallback_after: timedelta,
-                 poll_seconds: float = 0.5) -> None:
+                 poll_seconds: float = 0.5, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.db, self.platforms = db, platforms
         self.fallback_after, self.poll_seconds = fallback_after, poll_seconds
+        self.max_in_flight = max(max_in_flight, 1)
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._resume_at: dict[str, float] = {}  # platform -> event-loop time its rate-limit pause ends
+        self._accepted: dict[str, collections.deque[float]] = {}  # platform -> times of sends in the last second
+        self._pace: dict[str, tuple[float, float]] = {}  # platform -> (seconds between sends, until when)
+        self._next_slot: dict[str, float] = {}
+        self._refused: dict[str, int | None] = {}  # platform -> the row it refused last (due again: pause over)
 
     def wake(self) -> None:
         """Asks the loop to look at the outbox now (called after something is queued)."""
@@ -44,45 +62,96 @@ class OutboxDispatcher:
     async def run_forever(self) -> None:
         """Drains the outbox until cancelled (undelivered rows from before a restart included)."""
         while True:
+            delivered = 0
             try:
-                await self.run_once()
+                delivered = await self.run_once()
             except Exception:
                 log.exception("outbox pass failed; will try again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            wait = 0.0 if delivered else self.poll_seconds
+            pauses = [left for left in map(self.paused_for, self.platforms) if left > 0]
+            if pauses and not delivered:
+                wait = min(wait, min(pauses))
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+            else:
+                await asyncio.sleep(0)
             self._wake.clear()
 
+    def paused_for(self, platform: str) -> float:
+        """Returns the seconds left of a platform's rate-limit pause (0 when it may send)."""
+        return max(self._resume_at.get(platform, 0.0) - asyncio.get_running_loop().time(), 0.0)
+
     async def run_once(self) -> int:
-        """Sends every due row once; returns how many were delivered."""
+        """Sends every due row once (none on a rate-limited platform until its refused row is due); returns how many."""
         async with self._lock:
             delivered = 0
             for name, platform in self.platforms.items():
                 async with self.db.transaction() as session:
                     rows = list(await outbox.due(session, name, utcnow()))
+                if self.paused_for(name):
+                    if self._refused.get(name) not in {r.id for r in rows}:
+                        continue
+                    self._resume_at[name] = self._next_slot[name] = asyncio.get_running_loop().time()
                 queues: dict[str, list[Outbox]] = {}
                 for row in rows:
                     queues.setdefault(row.destination, []).append(row)
-                results = await asyncio.gather(*(self._send_in_order(platform, queue) for queue in queues.values()))
+                gate = asyncio.Semaphore(self.max_in_flight)
+                results = await asyncio.gather(*(self._send_in_order(name, platform, queue, gate)
+                                                 for queue in queues.values()))
                 delivered += sum(results)
             return delivered
 
-    async def _send_in_order(self, platform: Platform, queue: list[Outbox]) -> int:
-        """Sends one destination's rows oldest first, stopping at a failure so order is kept."""
+    async def _send_in_order(self, name: str, platform: Platform, queue: list[Outbox],
+                             gate: asyncio.Semaphore) -> int:
+        """Sends one destination's rows oldest first, stopping at a failure or a rate-limit pause so order is kept."""
         sent = 0
         for row in queue:
-            if not await self._send(platform, row):
-                break
+            async with gate:
+                if self.paused_for(name):
+                    break
+                await self._take_turn(name)
+                if self.paused_for(name) or not await self._send(name, platform, row):
+                    break
             sent += 1
         return sent
 
-    async def _send(self, platform: Platform, row: Outbox) -> bool:
-        """Sends one row and records the result."""
+    async def _take_turn(self, name: str) -> None:
+        """Waits for the platform's next send slot while it is being paced after a rate limit."""
+        now = asyncio.get_running_loop().time()
+        interval, until = self._pace.get(name, (0.0, 0.0))
+        if now >= until:
+            self._pace.pop(name, None)
+            return
+        slot = max(now, self._next_slot.get(name, 0.0))
+        self._next_slot[name] = slot + interval
+        await asyncio.sleep(slot - now)
+
+    def _rate_limited(self, name: str, retry_after: float, row: Outbox) -> None:
+        """Pauses the platform for Retry-After, then paces it at the rate it accepted in the last second."""
+        self._refused[name] = row.id
+        now = asyncio.get_running_loop().time()
+        resume = now + max(retry_after, 0.0)
+        self._resume_at[name] = max(self._resume_at.get(name, 0.0), resume)
+        accepted = [t for t in self._accepted.get(name, ()) if now - t < 1.0]
+        if len(accepted) >= 2:
+            self._pace[name] = (PACE_MARGIN / len(accepted), resume + PACE_SECONDS)
+            self._next_slot[name] = resume
+
+    async def _send(self, name: str, platform: Platform, row: Outbox) -> bool:
+        """Sends one row and records the result; a rate limit pauses the whole platform."""
         message = await self._message(row)
         try:
             message_id = await platform.deliver(message)
         except DeliveryError as exc:
+            if exc.rate_limited and exc.retry_after is not None:
+                self._rate_limited(name, exc.retry_after, row)
             await self._failed(row, str(exc), exc.retry_after)
             return False
+        recent = self._accepted.setdefault(name, collections.deque())
+        recent.append(asyncio.get_running_loop().time())
+        while recent and recent[-1] - recent[0] >= 1.0:
+            recent.popleft()
         async with self.db.transaction() as session:
             fresh = await session.get(Outbox, row.id)
             if fresh is not None:

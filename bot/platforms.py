@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 
 
 class DeliveryError(Exception):
-    """A send that failed; `retry_after` (seconds) when the platform said how long to wait."""
+    """A send that failed; `retry_after` (seconds) when the platform said how long to wait; `rate_limited` on a 429."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, rate_limited: bool = False) -> None:
         super().__init__(message)
-        self.retry_after = retry_after
+        self.retry_after, self.rate_limited = retry_after, rate_limited
 
 
 @dataclass(frozen=True, slots=True)

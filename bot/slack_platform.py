@@ -142,7 +142,7 @@ class SlackPlatform:
             if message.destination.startswith("staff:"):
                 return await self._to_staff(message)
         except SendFailed as exc:
-            raise DeliveryError(str(exc), exc.retry_after) from exc
+            raise DeliveryError(str(exc), exc.retry_after, rate_limited=exc.error == "ratelimited") from exc
         raise DeliveryError(f"unknown destination kind for outbox row {message.outbox_id}")
 
     async def _usable_channel(self) -> str:

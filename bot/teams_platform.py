@@ -151,7 +151,7 @@ class TeamsPlatform:
             if message.destination.startswith("staff:"):
                 return await self._to_staff(message, replies)
         except SendFailed as exc:
-            raise DeliveryError(str(exc), exc.retry_after) from exc
+            raise DeliveryError(str(exc), exc.retry_after, rate_limited=exc.status == 429) from exc
         raise DeliveryError(f"unknown destination kind for outbox row {message.outbox_id}")
 
     async def _to_channel(self, message: OutboundMessage, replies: list[Reply]) -> str:

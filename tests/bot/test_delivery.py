@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,6 +16,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.delivery import OutboxDispatcher, backoff
 from bot.platforms import DeliveryError, OutboundMessage
+from storage import outbox
 from storage.models import Outbox
 from tests.dialogs.test_raise_concern import start, tell_up_to_review
 from tests.helpers import DSL_EMAIL, Conversation
@@ -148,3 +152,70 @@ async def test_one_destination_keeps_its_order_when_a_send_fails(app: App) -> No
     assert [m.kind for m in platform.sent] == ["reporter_update"]  # the channel's alert failed: its update waits
     await dispatcher.run_once()
     assert [m.kind for m in platform.sent] == ["reporter_update", "dsl_alert", "dsl_update"]
+
+
+@dataclass
+class LimitedPlatform(FakePlatform):
+    """Accepts `allowed` sends, refuses one with a rate limit (429, Retry-After), then accepts again; times each."""
+
+    allowed: int = 10
+    retry_after: float = 0.3
+    refused: list[str] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    in_flight: int = 0
+    most_in_flight: int = 0
+
+    async def deliver(self, message: OutboundMessage) -> str:
+        if len(self.sent) == self.allowed and not self.refused:
+            self.refused.append(message.destination)
+            raise DeliveryError("429 rate limited", self.retry_after, rate_limited=True)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.sleep(0.001)
+        self.in_flight -= 1
+        self.sent.append(message)
+        self.times.append(asyncio.get_running_loop().time())
+        return f"msg-{message.outbox_id}"
+
+
+async def queued(app: App, count: int) -> None:
+    async with app.db.transaction() as session:
+        for n in range(count):
+            await outbox.enqueue(session, app.school_id, "console", f"staff:{n + 1}", "reply", {"n": n})
+
+
+async def test_rate_limit_pauses_the_platform_then_paces_it(app: App) -> None:
+    await queued(app, 14)
+    platform = LimitedPlatform()
+    dispatcher = OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5), max_in_flight=1)
+    assert await dispatcher.run_once() == 10
+    assert dispatcher.paused_for("console") > 0.2
+    tried = [r.attempts for r in await rows(app)]
+    assert tried == [1] * 11 + [0] * 3  # after the 429 nothing more was tried
+    assert await dispatcher.run_once() == 0  # still paused: nothing tried
+    assert len(platform.sent) == 10
+    await asyncio.sleep(0.35)
+    assert await dispatcher.run_once() == 4
+    assert all(r.status == "delivered" for r in await rows(app))
+    assert sorted(m.destination for m in platform.sent) == sorted(f"staff:{n}" for n in range(1, 15))  # each once
+    gaps = [b - a for a, b in itertools.pairwise(platform.times[10:])]
+    assert min(gaps) >= 0.09  # paced at the ~10 a second accepted before the 429
+
+
+async def test_keeps_passing_without_the_poll_wait_and_bounds_sends_in_flight(app: App) -> None:
+    await queued(app, 120)  # more than one pass's batch of 50
+    platform = LimitedPlatform(allowed=-1)
+    dispatcher = OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5), poll_seconds=30,
+                                  max_in_flight=3)
+    runner = asyncio.create_task(dispatcher.run_forever())
+    try:
+        for _ in range(100):
+            if len(platform.sent) == 120:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        runner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runner
+    assert len(platform.sent) == 120
+    assert platform.most_in_flight == 3
