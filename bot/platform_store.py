@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
-from bot.concerns import staff_destination
+from sqlmodel import col, select
+
+from bot.concerns import DSL_CHANNEL, staff_destination
 from dialogs.messages import Reply
 from storage import outbox, people
+from storage.models import Outbox
 
 if TYPE_CHECKING:
     from bot.app import App
+
+ALERT_KINDS = ("dsl_alert", "dsl_urgent")
 
 
 class PlatformStore:
@@ -39,3 +45,30 @@ class PlatformStore:
             await outbox.enqueue(session, self.school_id, self.platform, staff_destination(staff.id), "reply",
                                  payload)
         return True
+
+    async def newest_alert(self, concern_id: int | None) -> Reply | None:
+        """Returns the alert as the newest update left it (updates may be sent in any order)."""
+        if concern_id is None:
+            return None
+        async with self.db.transaction() as session:
+            query = (select(Outbox.payload)
+                     .where(Outbox.concern_id == concern_id, Outbox.platform == self.platform,
+                            Outbox.kind == "dsl_update")
+                     .order_by(col(Outbox.id).desc()).limit(1))
+            payload = (await session.exec(query)).first()
+        alert = json.loads(payload).get("alert") if payload else None
+        return Reply.from_json(alert) if isinstance(alert, dict) else None
+
+    async def alert_state(self, concern_id: int | None) -> tuple[bool, str]:
+        """Returns whether a concern's channel alert is still pending, and the id it was delivered with."""
+        if concern_id is None:
+            return False, ""
+        async with self.db.transaction() as session:
+            query = (select(Outbox)
+                     .where(Outbox.concern_id == concern_id, Outbox.destination == DSL_CHANNEL,
+                            Outbox.platform == self.platform, col(Outbox.kind).in_(ALERT_KINDS))
+                     .order_by(col(Outbox.id).desc()))
+            rows = list((await session.exec(query)).all())
+        pending = any(r.status == "pending" for r in rows)
+        delivered = next((r.platform_message_id for r in rows if r.status == "delivered"), "")
+        return pending, delivered

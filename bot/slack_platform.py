@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from sqlmodel import col, select
 
 from bot.concerns import DSL_CHANNEL
 from bot.inbox import DbInbox, Doorbell, InboxWorker
-from bot.platform_store import PlatformStore
+from bot.platform_store import ALERT_KINDS, PlatformStore
 from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
 from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, SlackUser, escape, render
 from storage import people
-from storage.models import Outbox, Staff
+from storage.models import Staff
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
-ALERT_KINDS = ("dsl_alert", "dsl_urgent")
+
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
 
@@ -63,31 +61,6 @@ class DbSlackStore(PlatformStore):
         async with self.db.transaction() as session:
             rows = await people.list_staff(session, self.school_id, dsl_only=True)
         return [s for s in rows if self.app.directory.is_dsl(s.email)]
-
-    async def newest_alert(self, concern_id: int | None) -> Reply | None:
-        """Returns the alert as the newest update left it (updates may be sent in any order)."""
-        if concern_id is None:
-            return None
-        async with self.db.transaction() as session:
-            query = (select(Outbox.payload).where(Outbox.concern_id == concern_id, Outbox.kind == "dsl_update")
-                     .order_by(col(Outbox.id).desc()).limit(1))
-            payload = (await session.exec(query)).first()
-        alert = json.loads(payload).get("alert") if payload else None
-        return Reply.from_json(alert) if isinstance(alert, dict) else None
-
-    async def alert_state(self, concern_id: int | None) -> tuple[bool, str]:
-        """Returns whether a concern's channel alert is still pending, and the id it was delivered with."""
-        if concern_id is None:
-            return False, ""
-        async with self.db.transaction() as session:
-            query = select(Outbox).where(Outbox.concern_id == concern_id, Outbox.destination == DSL_CHANNEL,
-                                         Outbox.platform == PLATFORM,
-                                         col(Outbox.kind).in_(ALERT_KINDS)).order_by(col(Outbox.id).desc())
-            rows = list((await session.exec(query)).all())
-        pending = any(r.status == "pending" for r in rows)
-        delivered = next((r.platform_message_id for r in rows if r.status == "delivered"), "")
-        return pending, delivered
-
 
 def replies_of(payload: dict[str, object]) -> list[Reply]:
     """Returns the replies in a neutral outbox payload ("replies", else "reply")."""

@@ -10,12 +10,12 @@ from aiohttp import web
 from sqlmodel import col, delete, select
 
 from bot.concerns import DSL_CHANNEL
-from bot.platform_store import PlatformStore
+from bot.platform_store import ALERT_KINDS, PlatformStore
 from bot.platforms import DeliveryError, OutboundMessage
 from dialogs.messages import Reply
 from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
 from storage import people
-from storage.models import ConversationRef, Outbox, Staff
+from storage.models import ConversationRef, Staff
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
-ALERT_KINDS = ("dsl_alert", "dsl_urgent")
 
 
 class DbTeamsStore(PlatformStore):
@@ -72,29 +71,6 @@ class DbTeamsStore(PlatformStore):
     async def is_dsl_email(self, email: str) -> bool:
         """True only for people in the school file's DSL team."""
         return bool(email) and self.app.directory.is_dsl(email)
-
-    async def newest_alert(self, concern_id: int | None) -> Reply | None:
-        """Returns the alert as the newest update left it (updates may be sent in any order)."""
-        if concern_id is None:
-            return None
-        async with self.db.transaction() as session:
-            query = (select(Outbox.payload).where(Outbox.concern_id == concern_id, Outbox.kind == "dsl_update")
-                     .order_by(col(Outbox.id).desc()).limit(1))
-            payload = (await session.exec(query)).first()
-        alert = json.loads(payload).get("alert") if payload else None
-        return Reply.from_json(alert) if isinstance(alert, dict) else None
-
-    async def alert_state(self, concern_id: int | None) -> tuple[bool, str]:
-        """Returns whether a concern's channel alert is still pending, and the id it was delivered with."""
-        if concern_id is None:
-            return False, ""
-        async with self.db.transaction() as session:
-            query = select(Outbox).where(Outbox.concern_id == concern_id, Outbox.destination == DSL_CHANNEL,
-                                         col(Outbox.kind).in_(ALERT_KINDS)).order_by(col(Outbox.id).desc())
-            rows = list((await session.exec(query)).all())
-        pending = any(r.status == "pending" for r in rows)
-        delivered = next((r.platform_message_id for r in rows if r.status == "delivered"), "")
-        return pending, delivered
 
     async def teams_id_of(self, staff_id: int) -> str | None:
         """Returns a member of staff's Teams user id, if known."""
