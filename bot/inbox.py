@@ -35,20 +35,47 @@ class Doorbell:
         self._event.clear()
 
 
+Waiting = tuple[str, str, str, "asyncio.Future[bool]"]
+
+
 class DbInbox:
-    """Accepts events into the inbox table, encrypted, once per event id."""
+    """Accepts events into the inbox table, encrypted, once per event id.
+
+    Events arriving together share one transaction (group commit): each caller still returns only
+    once its event is committed, and a failed commit fails every event in it (the platform retries).
+    """
 
     def __init__(self, db: Database, school_id: int, platform: str, doorbell: Doorbell) -> None:
         self.db, self.school_id, self.platform, self.doorbell = db, school_id, platform, doorbell
+        self._waiting: list[Waiting] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def accept(self, event_id: str, conversation_key: str, payload: dict[str, str]) -> bool:
         """Stores the event durably; False if it was accepted before (a platform's repeat)."""
         sealed = self.db.cipher.encrypt(json.dumps(payload))
-        async with self.db.transaction() as session:
-            accepted = await inbox.accept(session, self.school_id, self.platform, event_id, conversation_key, sealed)
-        if accepted:
-            self.doorbell.ring()
-        return accepted
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((event_id, conversation_key, sealed, done))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_all())
+        return await done
+
+    async def _commit_all(self) -> None:
+        """Commits waiting events in batches until none is left."""
+        await asyncio.sleep(0)  # let events that arrived together join this batch
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                async with self.db.transaction() as session:
+                    results = [await inbox.accept(session, self.school_id, self.platform, event_id, key, sealed)
+                               for event_id, key, sealed, _ in batch]
+            except Exception as exc:
+                for *_, done in batch:
+                    done.set_exception(exc)
+                continue
+            for (*_, done), accepted in zip(batch, results, strict=True):
+                done.set_result(accepted)
+            if any(results):
+                self.doorbell.ring()
 
 
 class InboxWorker:

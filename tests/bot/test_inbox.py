@@ -76,3 +76,13 @@ async def test_an_event_that_always_fails_is_parked_not_lost(app: App) -> None:
     [row] = await rows(app)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert row.payload_enc  # kept for an admin to look at
+
+
+async def test_events_arriving_together_share_a_commit_and_repeats_are_still_dropped(app: App) -> None:
+    import asyncio
+
+    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    accepted = await asyncio.gather(*(inbox.accept(f"Ev{n % 30}", f"slack:T:D{n}", {"text": str(n)})
+                                      for n in range(40)))
+    assert accepted.count(True) == 30 and accepted.count(False) == 10
+    assert len(await rows(app)) == 30
