@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +23,8 @@ async def socket_mode(tmp_path: Path, clock: FrozenClock, fake: FakeSlack) -> As
         worker = asyncio.create_task(harness.platform.inbox_worker.run_forever())  # as `serve` runs it
         yield harness
         worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker  # stopped before the database closes
 
 
 async def until(condition: object, what: str) -> None:
