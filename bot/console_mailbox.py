@@ -6,6 +6,7 @@ import json
 
 from bot.concerns import DSL_CHANNEL, staff_destination
 from bot.directory import SchoolDirectory
+from bot.platforms import replies_of
 from dialogs.messages import Reply
 from storage import outbox, people
 from storage.db import Database
@@ -19,7 +20,7 @@ def replies_for(row: Outbox) -> list[Reply]:
     payload = json.loads(row.payload)
     if row.kind == "dsl_update":
         return [Reply.from_json(payload["thread"])]
-    return [Reply.from_json(payload["reply"])]
+    return replies_of(payload)
 
 
 class ConsoleMailbox:

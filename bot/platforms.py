@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
+from dialogs.messages import Reply
+
 if TYPE_CHECKING:
     from bot.app import App
 
@@ -63,6 +65,15 @@ class Platform(Protocol):
     async def stop(self) -> None:
         """Stops background work."""
         ...
+
+
+def replies_of(payload: dict[str, object]) -> list[Reply]:
+    """Returns the replies in a neutral outbox payload ("replies", else "reply")."""
+    many = payload.get("replies")
+    if isinstance(many, list) and many:
+        return [Reply.from_json(r) for r in many if isinstance(r, dict)]
+    one = payload.get("reply")
+    return [Reply.from_json(one)] if isinstance(one, dict) else []
 
 
 def configured_platforms(app: App) -> list[Platform]:

@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.concerns import DSL_CHANNEL
 from bot.inbox import DbInbox, Doorbell, InboxWorker
 from bot.platform_store import ALERT_KINDS, PlatformStore
-from bot.platforms import DeliveryError, OutboundMessage
+from bot.platforms import DeliveryError, OutboundMessage, replies_of
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
@@ -61,15 +61,6 @@ class DbSlackStore(PlatformStore):
         async with self.db.transaction() as session:
             rows = await people.list_staff(session, self.school_id, dsl_only=True)
         return [s for s in rows if self.app.directory.is_dsl(s.email)]
-
-def replies_of(payload: dict[str, object]) -> list[Reply]:
-    """Returns the replies in a neutral outbox payload ("replies", else "reply")."""
-    many = payload.get("replies")
-    if isinstance(many, list) and many:
-        return [Reply.from_json(r) for r in many if isinstance(r, dict)]
-    one = payload.get("reply")
-    return [Reply.from_json(one)] if isinstance(one, dict) else []
-
 
 class SlackPlatform:
     """Slack, hosted in the shared aiohttp server (or over Socket Mode)."""

@@ -11,7 +11,7 @@ from sqlmodel import col, delete, select
 
 from bot.concerns import DSL_CHANNEL
 from bot.platform_store import ALERT_KINDS, PlatformStore
-from bot.platforms import DeliveryError, OutboundMessage
+from bot.platforms import DeliveryError, OutboundMessage, replies_of
 from dialogs.messages import Reply
 from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
 from storage import people
@@ -85,15 +85,6 @@ class DbTeamsStore(PlatformStore):
                                         col(Staff.teams_user_id).is_not(None), col(Staff.active).is_(True))
             rows = list((await session.exec(query)).all())
         return [Member(str(s.teams_user_id), s.name, s.email) for s in rows if self.app.directory.is_dsl(s.email)]
-
-
-def replies_of(payload: dict[str, object]) -> list[Reply]:
-    """Returns the replies in a neutral outbox payload ("replies", else "reply")."""
-    many = payload.get("replies")
-    if isinstance(many, list) and many:
-        return [Reply.from_json(r) for r in many if isinstance(r, dict)]
-    one = payload.get("reply")
-    return [Reply.from_json(one)] if isinstance(one, dict) else []
 
 
 class TeamsPlatform:
