@@ -48,6 +48,7 @@ class OutboxDispatcher:
         self.fallback_after, self.poll_seconds = fallback_after, poll_seconds
         self.max_in_flight = max(max_in_flight, 1)
         self._wake = asyncio.Event()
+        db.on_outbox_commit(self.wake)
         self._lock = asyncio.Lock()
         self._resume_at: dict[str, float] = {}  # platform -> event-loop time its rate-limit pause ends
         self._accepted: dict[str, collections.deque[float]] = {}  # platform -> times of sends in the last second
@@ -56,7 +57,7 @@ class OutboxDispatcher:
         self._refused: dict[str, int | None] = {}  # platform -> the row it refused last (due again: pause over)
 
     def wake(self) -> None:
-        """Asks the loop to look at the outbox now (called after something is queued)."""
+        """Asks the loop to look at the outbox now (the database calls it after a commit that queued rows)."""
         self._wake.set()
 
     async def run_forever(self) -> None:

@@ -73,25 +73,16 @@ class SlackPlatform:
         self.options = SlackOptions(settings.slack_bot_token.strip(), settings.slack_signing_secret.strip(),
                                     settings.slack_app_token.strip(), settings.slack_api_url.strip())
         self.store = DbSlackStore(app)
-        self._wake: list[web.Application] = []
         self._found: dict[str, str] = {}  # DSL channel name -> id
         self._people: dict[str, SlackUser] = {}  # the DSL channel's members, as users.info said
         doorbell = Doorbell()
         self.endpoint = SlackEndpoint(self.options, app.engine, self.store, self.store, self.store, app.words,
-                                      self.wake, DbInbox(app.db, app.school_id, PLATFORM, doorbell))
+                                      DbInbox(app.db, app.school_id, PLATFORM, doorbell))
         self.inbox_worker = InboxWorker(app.db, PLATFORM, self.endpoint.process, doorbell)
         self.api = self.endpoint.api
 
-    def wake(self) -> None:
-        """Asks the outbox sender to look now (a turn may have queued an alert or an update)."""
-        from bot.server import DISPATCHER_KEY
-
-        for web_app in self._wake:
-            web_app[DISPATCHER_KEY].wake()
-
     def add_routes(self, web_app: web.Application) -> None:
         """Adds POST /slack/events."""
-        self._wake.append(web_app)
         self.endpoint.add_routes(web_app)
 
     # --- delivery -------------------------------------------------------------------------------

@@ -48,10 +48,16 @@ def typo_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def allowance(known: str) -> int:
+    """How many typos a word or phrase may carry and still be recognised (fewer for short ones)."""
+    return 0 if len(known) <= 2 else 1 if len(known) <= 5 else 2
+
+
 def similar(said: str, known: str) -> bool:
     """True when `said` is `known` with a typo or two (fewer allowed for short words)."""
-    allowance = 0 if len(known) <= 2 else 1 if len(known) <= 5 else 2
-    return typo_distance(said, known) <= allowance
+    allowed = allowance(known)
+    # Each edit changes the length by at most one, so a bigger difference needs no distance.
+    return abs(len(said) - len(known)) <= allowed and typo_distance(said, known) <= allowed
 
 
 def _closest(word: str, vocabulary: list[str]) -> str | None:
@@ -77,8 +83,10 @@ def command(text: str) -> str | None:
     best, best_distance = None, 99
     for name, phrases in _COMMANDS.items():
         for phrase in phrases:
+            if abs(len(said) - len(phrase)) > allowance(phrase):
+                continue
             distance = typo_distance(said, phrase)
-            if similar(said, phrase) and distance < best_distance:
+            if distance <= allowance(phrase) and distance < best_distance:
                 best, best_distance = name, distance
     return best
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.crypto import Cipher
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+OUTBOX_WRITTEN = "prevent_outbox_written"  # session.info flag: this transaction queued outbox rows
 PG_MIGRATION_LOCK = 7_727_274
 
 
@@ -76,20 +77,34 @@ class Database:
         # than letting pooled connections collide in SQLite's busy handler (which sleeps up to 100 ms).
         self._sqlite_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._turn_holder: asyncio.Task[object] | None = None
+        self._outbox_listeners: list[Callable[[], None]] = []
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> None:
+        """Calls `listener` after each commit that queued outbox rows (the sender wakes at once)."""
+        self._outbox_listeners.append(listener)
+
+    def _committed(self, session: AsyncSession) -> None:
+        if session.info.pop(OUTBOX_WRITTEN, False):
+            for listener in self._outbox_listeners:
+                listener()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Yields a session inside one transaction, committed on success, rolled back on error."""
         lock, me = self._sqlite_turn, asyncio.current_task()
         if lock is None or self._turn_holder is me:
-            async with self._sessions() as session, session.begin():
-                yield session
+            async with self._sessions() as session:
+                async with session.begin():
+                    yield session
+                self._committed(session)
             return
         async with lock:
             self._turn_holder = me
             try:
-                async with self._sessions() as session, session.begin():
-                    yield session
+                async with self._sessions() as session:
+                    async with session.begin():
+                        yield session
+                    self._committed(session)
             finally:
                 self._turn_holder = None
 

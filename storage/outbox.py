@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import utcnow
+from storage.db import OUTBOX_WRITTEN, utcnow
 from storage.models import Outbox
 
 
@@ -23,6 +23,7 @@ async def enqueue(
     row = Outbox(school_id=school_id, platform=platform, destination=destination, kind=kind,
                  concern_id=concern_id, payload=json.dumps(payload), next_attempt_at=now, created_at=now)
     session.add(row)
+    session.info[OUTBOX_WRITTEN] = True
     if flush:
         await session.flush()
     return row
@@ -41,6 +42,7 @@ async def enqueue_many(
              "fallback_sent": False}
             for destination, kind, payload in messages]
     await (await session.connection()).execute(insert(Outbox), rows)
+    session.info[OUTBOX_WRITTEN] = True
     return len(rows)
 
 

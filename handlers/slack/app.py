@@ -16,7 +16,7 @@ from dialogs.engine import Engine
 from dialogs.ports import Wording
 from handlers.slack.api import SlackApi, make_client
 from handlers.slack.listeners import Listeners
-from handlers.slack.ports import ROUTE, EventLedger, HomeSource, Inbox, ReplyQueue, SlackOptions, Wake
+from handlers.slack.ports import ROUTE, EventLedger, HomeSource, Inbox, ReplyQueue, SlackOptions
 from handlers.slack.talk import Conversations
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class SlackEndpoint:
     """Everything Slack-facing: the Bolt app, its listeners and the Web API client."""
 
     def __init__(self, options: SlackOptions, engine: Engine, ledger: EventLedger, homes: HomeSource,
-                 later: ReplyQueue, words: Wording, wake: Wake, inbox: Inbox | None = None) -> None:
+                 later: ReplyQueue, words: Wording, inbox: Inbox | None = None) -> None:
         self.options = options
         self.api = SlackApi(make_client(options.bot_token or UNSET_TOKEN, options.api_url))  # unset: reported
         self.problems = configuration_problems(options)
@@ -59,7 +59,7 @@ class SlackEndpoint:
         self.bolt = AsyncApp(signing_secret=secret, client=make_client("", options.api_url),
                              authorize=self._authorizer(), process_before_response=True, logger=BOLT_LOG,
                              request_verification_enabled=not options.socket_mode)
-        self.talk = Conversations(engine, self.api, words, wake, later)
+        self.talk = Conversations(engine, self.api, words, later)
         self.listeners = Listeners(self.talk, self.api, ledger, homes, words, inbox)
         self.listeners.register(self.bolt)
         self._socket: AsyncSocketModeHandler | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -70,4 +69,3 @@ class HomeSource(Protocol):
         ...
 
 
-Wake = Callable[[], None]

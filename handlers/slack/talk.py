@@ -11,7 +11,7 @@ from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.ports import Wording
 from handlers.slack.api import SendFailed, SlackApi
 from handlers.slack.blocks import modal, render
-from handlers.slack.ports import ReplyQueue, Wake
+from handlers.slack.ports import ReplyQueue
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -47,7 +47,6 @@ class Conversations:
     engine: Engine
     api: SlackApi
     words: Wording
-    wake: Wake
     later: ReplyQueue
     identities: Identities = field(init=False)
 
@@ -78,7 +77,6 @@ class Conversations:
                 if not user_id or not await self.later.queue(user_id, replies[n:]):
                     raise
                 log.warning("replies queued for later delivery: %s", exc)
-                self.wake()
                 return
 
     async def message(self, team: str, user_id: str, channel: str, text: str) -> None:
@@ -87,7 +85,6 @@ class Conversations:
         if ref is None:
             return
         replies = await self.engine.handle(Inbound(ref, key(team, channel), text=text))
-        self.wake()
         await self.post(channel, replies, user_id)
 
     async def press(self, team: str, user_id: str, channel: str, choice: str, token: str | None) -> None:
@@ -96,7 +93,6 @@ class Conversations:
         if ref is None:
             return
         replies = await self.engine.handle(Inbound(ref, key(team, channel), choice=choice, prompt_token=token))
-        self.wake()
         await self.post(channel, replies, user_id)
 
     async def start(self, team: str, user_id: str, params: dict[str, str] | None = None) -> None:
@@ -106,7 +102,6 @@ class Conversations:
         if ref is None:
             return
         replies = await self.engine.start(Inbound(ref, key(team, channel)), "raise_concern", params)
-        self.wake()
         await self.post(channel, replies, user_id)
 
     async def greet(self, team: str, user_id: str) -> None:
@@ -124,7 +119,6 @@ class Conversations:
         if ref is None:
             return
         replies = await self.engine.handle(Inbound(ref, key(team, channel), choice=choice))
-        self.wake()
         verb = choice[len(DSL_PREFIX):].split(":", 1)[0]
         if verb == "view" and replies and replies[0].facts:
             details, replies = replies[0], replies[1:]

@@ -153,3 +153,21 @@ async def test_old_event_ids_are_forgotten(db_app: App) -> None:
         assert await people.prune_events(session, utcnow() + timedelta(seconds=1)) == 1
         assert await people.claim_event(session, "slack", "old")
         assert await people.prune_events(session, utcnow() - timedelta(days=1)) == 0
+
+
+async def test_a_commit_that_queued_outbox_rows_wakes_the_sender(db_app: App) -> None:
+    from storage import outbox
+
+    calls: list[str] = []
+    db_app.db.on_outbox_commit(lambda: calls.append("woken"))
+    async with db_app.db.transaction() as session:
+        await people.claim_event(session, "slack", "Ev-no-outbox")
+    assert calls == []  # nothing queued: no wake
+    with pytest.raises(RuntimeError):
+        async with db_app.db.transaction() as session:
+            await outbox.enqueue(session, db_app.school_id, "console", "staff:1", "reply", {"text": "x"})
+            raise RuntimeError("rolled back")
+    assert calls == []  # rolled back: nothing to send
+    async with db_app.db.transaction() as session:
+        await outbox.enqueue_many(session, db_app.school_id, "console", [("staff:1", "reply", {"text": "x"})])
+    assert calls == ["woken"]
