@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import Executable, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -14,18 +14,26 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.db import utcnow
 from storage.models import InboundEvent
 
+_ACCEPT: dict[str, Executable] = {}
+
+
+def _accept_statement(dialect: str) -> Executable:
+    """The INSERT … ON CONFLICT DO NOTHING for a dialect, built once (values come as parameters)."""
+    if dialect not in _ACCEPT:
+        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+        _ACCEPT[dialect] = insert(InboundEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+    return _ACCEPT[dialect]
+
 
 async def accept(session: AsyncSession, school_id: int, platform: str, event_id: str, conversation_key: str,
                  payload_enc: str) -> bool:
     """Stores an event once (INSERT … ON CONFLICT DO NOTHING); False when it was already accepted."""
     connection = await session.connection()
-    insert = postgres_insert if connection.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    statement = (insert(InboundEvent)
-                 .values(school_id=school_id, platform=platform, event_id=event_id, conversation_key=conversation_key,
-                         payload_enc=payload_enc, status="pending", attempts=0, next_attempt_at=now, received_at=now)
-                 .on_conflict_do_nothing(index_elements=["platform", "event_id"]))
-    return (await connection.execute(statement)).rowcount == 1
+    row = {"school_id": school_id, "platform": platform, "event_id": event_id, "conversation_key": conversation_key,
+           "payload_enc": payload_enc, "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
+    result = await connection.execute(_accept_statement(connection.dialect.name), row)
+    return result.rowcount == 1
 
 
 async def due(session: AsyncSession, platform: str, now: datetime, limit: int = 200) -> Sequence[InboundEvent]:

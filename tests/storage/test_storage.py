@@ -163,10 +163,14 @@ async def test_a_commit_that_queued_outbox_rows_wakes_the_sender(db_app: App) ->
     async with db_app.db.transaction() as session:
         await people.claim_event(session, "slack", "Ev-no-outbox")
     assert calls == []  # nothing queued: no wake
-    with pytest.raises(RuntimeError):
+
+    async def queue_then_fail() -> None:
         async with db_app.db.transaction() as session:
             await outbox.enqueue(session, db_app.school_id, "console", "staff:1", "reply", {"text": "x"})
             raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        await queue_then_fail()
     assert calls == []  # rolled back: nothing to send
     async with db_app.db.transaction() as session:
         await outbox.enqueue_many(session, db_app.school_id, "console", [("staff:1", "reply", {"text": "x"})])
