@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from bot.concerns import DSL_CHANNEL, staff_destination
+from bot.leases import Lease
 from bot.platforms import DeliveryError, OutboundMessage, Platform
 from storage import outbox, people
 from storage.db import Database, utcnow
@@ -55,17 +56,33 @@ class OutboxDispatcher:
         self._pace: dict[str, tuple[float, float]] = {}  # platform -> (seconds between sends, until when)
         self._next_slot: dict[str, float] = {}
         self._refused: dict[str, int | None] = {}  # platform -> the row it refused last (due again: pause over)
+        self._lease: Lease | None = None
+        self._stopping = False
+
+    def _may_send(self) -> bool:
+        return not self._stopping and (self._lease is None or self._lease.held())
+
+    def stop(self) -> None:
+        """Asks `run_forever` to return once the send in progress is recorded (a clean shutdown)."""
+        self._stopping = True
+        self._wake.set()
 
     def wake(self) -> None:
         """Asks the loop to look at the outbox now (the database calls it after a commit that queued rows)."""
         self._wake.set()
 
-    async def run_forever(self) -> None:
-        """Drains the outbox until cancelled (undelivered rows from before a restart included)."""
-        while True:
+    async def run_forever(self, lease: Lease | None = None) -> None:
+        """Drains the outbox until cancelled (undelivered rows from before a restart included).
+
+        With a lease, only while this instance holds it, so two instances never send the same row.
+        """
+        self._lease = lease
+        if lease is not None:
+            lease.on_taken(self.wake)
+        while not self._stopping:
             delivered = 0
             try:
-                delivered = await self.run_once()
+                delivered = await self.run_once() if self._may_send() else 0
             except Exception:
                 log.exception("outbox pass failed; will try again")
             wait = 0.0 if delivered else self.poll_seconds
@@ -109,10 +126,10 @@ class OutboxDispatcher:
         sent = 0
         for row in queue:
             async with gate:
-                if self.paused_for(name):
+                if self.paused_for(name) or not self._may_send():
                     break
                 await self._take_turn(name)
-                if self.paused_for(name) or not await self._send(name, platform, row):
+                if self.paused_for(name) or not self._may_send() or not await self._send(name, platform, row):
                     break
             sent += 1
         return sent

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.leases import Lease
 from storage import inbox
 from storage.db import Database, utcnow
 from storage.models import InboundEvent
@@ -86,15 +87,32 @@ class InboxWorker:
         self.db, self.platform, self.process, self.doorbell = db, platform, process, doorbell
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
+        self._lease: Lease | None = None
+        self._stopping = False
 
-    async def run_forever(self) -> None:
-        """Processes events until cancelled (events accepted before a restart included)."""
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("inbox pass failed; will try again")
+    def stop(self) -> None:
+        """Asks `run_forever` to return once the turn in progress is recorded (a clean shutdown)."""
+        self._stopping = True
+        self.doorbell.ring()
+
+    async def run_forever(self, lease: Lease | None = None) -> None:
+        """Processes events until cancelled (events accepted before a restart included).
+
+        With a lease, only while this instance holds it: other instances accept events, this one runs them.
+        """
+        self._lease = lease
+        if lease is not None:
+            lease.on_taken(self.doorbell.ring)
+        while not self._stopping:
+            if self._may_work():
+                try:
+                    await self.run_once()
+                except Exception:
+                    log.exception("inbox pass failed; will try again")
             await self.doorbell.wait(1.0)
+
+    def _may_work(self) -> bool:
+        return not self._stopping and (self._lease is None or self._lease.held())
 
     async def run_once(self) -> int:
         """Processes every due event until none is left; returns how many were processed."""
@@ -118,7 +136,7 @@ class InboxWorker:
         async with self._slots:
             processed = 0
             for row in queue:
-                if not await self._one(row):
+                if not self._may_work() or not await self._one(row):
                     break
                 processed += 1
             return processed

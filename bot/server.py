@@ -14,6 +14,7 @@ from bot.app import App, build
 from bot.checks import all_checks
 from bot.delivery import OutboxDispatcher
 from bot.inbox import InboxWorker
+from bot.leases import Lease
 from bot.platforms import Platform, configured_platforms
 from bot.settings import Settings
 from storage import inbox, people
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("prevent_app", App)
 DISPATCHER_KEY = web.AppKey("prevent_dispatcher", OutboxDispatcher)
 EVENT_MEMORY = timedelta(days=1)
+STOP_SECONDS = 10.0  # on shutdown, how long the send or turn in hand may take to finish
 PLATFORMS_KEY = web.AppKey("prevent_platforms", list[Platform])
 
 
@@ -66,20 +68,37 @@ async def _background(web_app: web.Application) -> AsyncIterator[None]:
     platforms = web_app[PLATFORMS_KEY]
     for platform in platforms:
         await platform.start()
-    sender = asyncio.create_task(web_app[DISPATCHER_KEY].run_forever())
+    lease = Lease(web_app[APP_KEY].db)  # with several instances, one sends and runs turns at a time
+    dispatcher = web_app[DISPATCHER_KEY]
+    inboxes = [w for w in (getattr(p, "inbox_worker", None) for p in platforms) if isinstance(w, InboxWorker)]
+    sender = asyncio.create_task(dispatcher.run_forever(lease))
+    workers = [asyncio.create_task(w.run_forever(lease)) for w in inboxes]
+    keeper = asyncio.create_task(lease.keep())
     housekeeping = asyncio.create_task(_housekeeping(web_app[APP_KEY]))
-    inboxes = [getattr(p, "inbox_worker", None) for p in platforms]
-    workers = [asyncio.create_task(w.run_forever()) for w in inboxes if isinstance(w, InboxWorker)]
-    scheduler = start_scheduler(web_app[APP_KEY], web_app[DISPATCHER_KEY])
+    scheduler = start_scheduler(web_app[APP_KEY], dispatcher)
     yield
     if scheduler is not None:
         scheduler.shutdown(wait=False)
-    for task in (sender, housekeeping, *workers):
+    # Workers finish the send or turn in hand, then the lease is handed over (cancelled only if stuck).
+    dispatcher.stop()
+    for inbox_worker in inboxes:
+        inbox_worker.stop()
+    await _finish([sender, *workers], STOP_SECONDS)
+    lease.stop()
+    await _finish([keeper], STOP_SECONDS)
+    await _finish([housekeeping], 0)
+    for platform in platforms:
+        await platform.stop()
+
+
+async def _finish(tasks: list[asyncio.Task[None]], seconds: float) -> None:
+    """Waits up to `seconds` for tasks to return, then cancels what is left and waits for that."""
+    if seconds > 0:
+        await asyncio.wait(tasks, timeout=seconds)
+    for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    for platform in platforms:
-        await platform.stop()
 
 
 async def _housekeeping(app: App) -> None:

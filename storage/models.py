@@ -211,3 +211,12 @@ class InboundEvent(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime
     received_at: datetime
+
+
+class WorkerLease(SQLModel, table=True):
+    """Which instance does a kind of background work, until when (deployment-wide, so no school_id)."""
+
+    __tablename__ = "worker_lease"
+    name: str = Field(primary_key=True, max_length=100)
+    holder: str = Field(max_length=200)
+    expires_at: datetime

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,9 +21,8 @@ async def socket_mode(tmp_path: Path, clock: FrozenClock, fake: FakeSlack) -> As
     async for harness in start(tmp_path, clock, fake, SLACK_APP_TOKEN="xapp-test", SLACK_SIGNING_SECRET=""):
         worker = asyncio.create_task(harness.platform.inbox_worker.run_forever())  # as `serve` runs it
         yield harness
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker  # stopped before the database closes
+        harness.platform.inbox_worker.stop()
+        await asyncio.wait_for(worker, 10)  # stopped cleanly before the database closes
 
 
 async def until(condition: object, what: str) -> None:
