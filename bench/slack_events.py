@@ -50,6 +50,7 @@ class FakeSlack:
         self.calls = 0
         self.posts = 0  # chat.postMessage calls: each finished turn posts its next question
         self.last_post = 0.0
+        self.waiting: dict[str, asyncio.Future[float]] = {}  # channel -> a sender waiting for its reply
 
     def app(self) -> web.Application:
         web_app = web.Application()
@@ -63,8 +64,13 @@ class FakeSlack:
         args = dict(request.query)
         if request.content_type == "application/x-www-form-urlencoded":
             args.update({k: str(v) for k, v in (await request.post()).items()})
+        if request.content_type == "application/json":
+            args.update({k: str(v) for k, v in (await request.json()).items()})
         if method == "chat.postMessage":
             self.posts, self.last_post = self.posts + 1, time.perf_counter()
+            waiter = self.waiting.pop(args.get("channel", ""), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(self.last_post)
         answers: dict[str, dict[str, Any]] = {
             "auth.test": {"team_id": TEAM, "user_id": "UBOT", "bot_id": "BBOT"},
             "users.info": {"user": {"id": args.get("user", ""), "profile": {
@@ -112,13 +118,16 @@ async def send(http: aiohttp.ClientSession, url: str, body: bytes) -> float:
 
 
 async def run_load(url: str, events: int, concurrency: int, setup: list[str], loop: list[str],
-                   fake: FakeSlack | None = None) -> dict[str, float]:
+                   fake: FakeSlack | None = None, wait_reply: bool = False) -> dict[str, float]:
     """Each sender is one user: the setup messages, then the loop messages until all events are sent.
 
     With `fake`, also waits until every turn has posted its reply and reports turns completed a second.
+    With `wait_reply`, each sender waits for the bot's reply before its next message, as a person does,
+    and the reply latency (sending to the reply reaching the fake Slack) is reported too.
     """
     per_sender = events // concurrency
     latencies: list[float] = []
+    reply_latencies: list[float] = []
     connector = aiohttp.TCPConnector(limit=concurrency * 2)
     async with aiohttp.ClientSession(connector=connector) as http:
 
@@ -129,7 +138,13 @@ async def run_load(url: str, events: int, concurrency: int, setup: list[str], lo
         async def sender(n: int) -> None:
             user = f"UBENCH{n:03d}"
             for i in range(per_sender):
+                if not (wait_reply and fake):
+                    latencies.append(await send(http, url, dm_event(user, loop[i % len(loop)])))
+                    continue
+                replied = fake.waiting[f"D{user}"] = asyncio.get_running_loop().create_future()
+                start = time.perf_counter()
                 latencies.append(await send(http, url, dm_event(user, loop[i % len(loop)])))
+                reply_latencies.append(await asyncio.wait_for(replied, 30) - start)
 
         await asyncio.gather(*(prepare(n) for n in range(concurrency)))
         await settle(fake)
@@ -142,6 +157,10 @@ async def run_load(url: str, events: int, concurrency: int, setup: list[str], lo
     result = {"p50_ms": statistics.median(latencies) * 1000,
               "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
               "events_per_s": len(latencies) / elapsed, "events": len(latencies)}
+    if reply_latencies:
+        reply_latencies.sort()
+        result["reply_p50_ms"] = statistics.median(reply_latencies) * 1000
+        result["reply_p99_ms"] = reply_latencies[min(len(reply_latencies) - 1, int(len(reply_latencies) * 0.99))] * 1000
     if fake is not None:
         result["replies"] = fake.posts - posts_before
         result["turns_per_s"] = result["replies"] / max(fake.last_post - started, elapsed)
@@ -209,7 +228,7 @@ def start_server(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def main(events: int, concurrency: int, database_url: str) -> None:
+async def main(events: int, concurrency: int, database_url: str, wait_reply: bool) -> None:
     fake = FakeSlack()
     runner = web.AppRunner(fake.app(), access_log=None)
     await runner.setup()
@@ -228,7 +247,7 @@ async def main(events: int, concurrency: int, database_url: str) -> None:
             await wait_up(f"http://127.0.0.1:{bot_port}/healthz")
             await wait_up(f"http://127.0.0.1:{bare_port}/healthz")
             bot = await run_load(f"http://127.0.0.1:{bot_port}/slack/events", events, concurrency,
-                                 ["Raise a concern", "no", "a child"], ["Jamie Benchpupil", "back"], fake)
+                                 ["Raise a concern", "no", "a child"], ["Jamie Benchpupil", "back"], fake, wait_reply)
             bare = await run_load(f"http://127.0.0.1:{bare_port}/slack/events", events, concurrency, ["hello"],
                                   ["Jamie Benchpupil", "back"])
         finally:
@@ -236,16 +255,22 @@ async def main(events: int, concurrency: int, database_url: str) -> None:
                 server.terminate()
                 server.wait(10)
     await runner.cleanup()
-    report(bot, bare, events, concurrency, "PostgreSQL" if database_url.startswith("postgres") else "SQLite")
+    report(bot, bare, events, concurrency, "PostgreSQL" if database_url.startswith("postgres") else "SQLite",
+           wait_reply)
 
 
-def report(bot: dict[str, float], bare: dict[str, float], events: int, concurrency: int, database: str) -> None:
-    print(f"{events} events, {concurrency} concurrent senders, {os.cpu_count()} CPUs, {database}")
+def report(bot: dict[str, float], bare: dict[str, float], events: int, concurrency: int, database: str,
+           wait_reply: bool) -> None:
+    mode = ", each waiting for the reply before the next message" if wait_reply else ""
+    print(f"{events} events, {concurrency} concurrent senders{mode}, {os.cpu_count()} CPUs, {database}")
     print(f"{'':<26}{'p50 ms':>9}{'p99 ms':>9}{'events/s':>10}")
     for name, result in (("prevent-bot serve", bot), ("bare Bolt app (ack only)", bare)):
         print(f"{name:<26}{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}{result['events_per_s']:>10.0f}")
     print(f"prevent-bot turns completed: {bot['replies']:.0f} replies posted for {bot['events']:.0f} events, "
           f"{bot['turns_per_s']:.0f} turns/s (to the last reply; acknowledging is not finishing)")
+    if "reply_p50_ms" in bot:
+        print(f"prevent-bot reply latency (message sent -> reply posted): p50 {bot['reply_p50_ms']:.1f} ms, "
+              f"p99 {bot['reply_p99_ms']:.1f} ms")
     ratio = bot["events_per_s"] / bare["events_per_s"]
     print(f"throughput ratio (prevent-bot / bare Bolt): {ratio:.2f} acknowledged, "
           f"{bot['turns_per_s'] / bare['events_per_s']:.2f} completed")
@@ -260,7 +285,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--events", type=int, default=2000, help="events sent to each server")
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent senders")
+    parser.add_argument("--wait-reply", action="store_true", help="each sender waits for the bot's reply "
+                        "before its next message (closed loop, as people type); reports reply latency")
     parser.add_argument("--database-url", default="", help="an EMPTY database for the bot (default: a fresh "
                         "SQLite file); e.g. postgresql://postgres@127.0.0.1:5432/prevent_bench")
     options = parser.parse_args()
-    asyncio.run(main(options.events, options.concurrency, options.database_url))
+    asyncio.run(main(options.events, options.concurrency, options.database_url, options.wait_reply))

@@ -105,7 +105,7 @@ class OutboxDispatcher:
         async with self._lock:
             delivered = 0
             for name, platform in self.platforms.items():
-                async with self.db.transaction() as session:
+                async with self.db.reading() as session:
                     rows = list(await outbox.due(session, name, utcnow()))
                 if self.paused_for(name):
                     if self._refused.get(name) not in {r.id for r in rows}:

@@ -119,7 +119,7 @@ class InboxWorker:
         async with self._lock:
             total = 0
             while True:
-                async with self.db.transaction() as session:
+                async with self.db.reading() as session:
                     rows = list(await inbox.due(session, self.platform, utcnow()))
                 if not rows:
                     return total

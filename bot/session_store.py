@@ -19,7 +19,7 @@ class DbSessionStore:
 
     async def load(self, school_id: int, key: str) -> SavedSession | None:
         """Returns the saved session for a conversation, decrypting its data."""
-        async with self.db.transaction() as session:
+        async with self.db.reading() as session:
             row = await sessions.load(session, school_id, key)
             if row is None:
                 return None

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.crypto import Cipher
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "prevent_read_only"  # execution option: a transaction that only reads (SQLite: no write lock)
 OUTBOX_WRITTEN = "prevent_outbox_written"  # session.info flag: this transaction queued outbox rows
 PG_MIGRATION_LOCK = 7_727_274
 
@@ -53,7 +54,8 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -107,6 +109,17 @@ class Database:
                     self._committed(session)
             finally:
                 self._turn_holder = None
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Yields a session for reads only: one consistent snapshot, without waiting for writers.
+
+        On SQLite (WAL) readers never block the one writer, so these skip the in-process write queue
+        and SQLite's write lock. Writing inside one is a bug: it may fail with "database is locked".
+        """
+        async with self._sessions() as session:  # closing it hands the connection back, rolled back
+            await session.connection(execution_options={READ_ONLY: True})
+            yield session
 
     async def close(self) -> None:
         """Closes every pooled connection."""

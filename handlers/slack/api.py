@@ -41,10 +41,13 @@ class SlackUser:
     outsider: bool = False
 
 
+API_TIMEOUT = 15  # seconds for one Web API call
+
+
 def make_client(token: str, base_url: str) -> AsyncWebClient:
     """Returns a Web API client for the bot token at SLACK_API_URL (default Slack's own)."""
     base = base_url if base_url.endswith("/") else base_url + "/"
-    return AsyncWebClient(token=token, base_url=base, logger=QUIET, timeout=15)
+    return AsyncWebClient(token=token, base_url=base, logger=QUIET, timeout=API_TIMEOUT)
 
 
 async def call(method: str, pending: Awaitable[Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -14,7 +15,7 @@ from slack_bolt.authorization import AuthorizeResult
 
 from dialogs.engine import Engine
 from dialogs.ports import Wording
-from handlers.slack.api import SlackApi, make_client
+from handlers.slack.api import API_TIMEOUT, SlackApi, make_client
 from handlers.slack.listeners import Listeners
 from handlers.slack.ports import ROUTE, EventLedger, HomeSource, Inbox, ReplyQueue, SlackOptions
 from handlers.slack.talk import Conversations
@@ -95,7 +96,10 @@ class SlackEndpoint:
         return await to_aiohttp_response(response)
 
     async def start(self) -> None:
-        """Connects Socket Mode when SLACK_APP_TOKEN is set."""
+        """Opens one HTTP session for every Web API call, and connects Socket Mode when SLACK_APP_TOKEN is set."""
+        # Without a session of its own, the Slack SDK opens a new connection (and TLS handshake) per call.
+        if self.api.client.session is None or self.api.client.session.closed:
+            self.api.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT))
         if self.options.socket_mode and self._socket is None:
             self._socket = AsyncSocketModeHandler(self.bolt, self.options.app_token, logger=BOLT_LOG,
                                                   web_client=make_client("", self.options.api_url))
@@ -103,7 +107,10 @@ class SlackEndpoint:
             log.warning("Slack: connected in Socket Mode")
 
     async def stop(self) -> None:
-        """Disconnects Socket Mode."""
+        """Disconnects Socket Mode and closes the Web API session."""
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
+        if self.api.client.session is not None:
+            await self.api.client.session.close()
+            self.api.client.session = None

@@ -175,3 +175,28 @@ async def test_a_commit_that_queued_outbox_rows_wakes_the_sender(db_app: App) ->
     async with db_app.db.transaction() as session:
         await outbox.enqueue_many(session, db_app.school_id, "console", [("staff:1", "reply", {"text": "x"})])
     assert calls == ["woken"]
+
+
+async def test_a_read_does_not_wait_for_a_writer(db_app: App) -> None:
+    from sqlmodel import select
+
+    from storage.models import School
+
+    writing, finish = asyncio.Event(), asyncio.Event()
+
+    async def slow_writer() -> None:
+        async with db_app.db.transaction() as session:
+            await people.claim_event(session, "slack", "Ev-slow")  # holds the write lock from here
+            writing.set()
+            await finish.wait()
+
+    writer = asyncio.create_task(slow_writer())
+    await writing.wait()
+    async with asyncio.timeout(5):  # SQLite's busy wait would be 30 s; a read needs none
+        async with db_app.db.reading() as session:
+            schools = (await session.exec(select(School))).all()
+    assert [s.id for s in schools] == [db_app.school_id]
+    finish.set()
+    await writer
+    async with db_app.db.transaction() as session:  # the writer committed; writes go on as before
+        assert not await people.claim_event(session, "slack", "Ev-slow")
