@@ -1,13 +1,17 @@
-"""Admin views for the command line: list and show concerns, doctor checks."""
+"""Admin views for the command line: list, show and export concerns, doctor checks."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from dialogs.ports import ConcernDraft
 from storage import concerns as store
 from storage import people
+from storage.models import Concern
 
 
 async def list_concerns(app: App) -> list[dict[str, object]]:
@@ -30,18 +34,61 @@ async def show_concern(app: App, reference: str, actor: str) -> dict[str, object
             await store.audit(session, app.school_id, actor, "concern.show", reference.upper(), allowed=False)
             return None
         await store.audit(session, app.school_id, actor, "concern.show", concern.reference)
-        draft = ConcernDraft.from_json(json.loads(app.db.cipher.decrypt(concern.details_enc)))
-        reporter = await people.staff_by_id(session, concern.reporter_id)
-        chronology = []
-        assert concern.id is not None
-        for event in await store.events(session, concern.id):
-            who = await people.staff_by_id(session, event.actor_id) if event.actor_id else None
-            detail = app.db.cipher.decrypt(event.detail_enc) if event.detail_enc else ""
-            chronology.append(f"{event.created_at:%Y-%m-%d %H:%M} UTC  {event.kind:<14} "
-                              f"{who.name if who else 'system'}{'  — ' + detail if detail else ''}")
-        return {"reference": concern.reference, "status": concern.status, "urgent": concern.urgent,
-                "reporter": reporter.email if reporter else "", **draft.to_json(),
-                "outcome": concern.outcome, "chronology": chronology}
+        record, chronology = await _record(app, session, concern)
+    return {**record, "chronology": [chronology_line(event) for event in chronology]}
+
+
+def chronology_line(event: dict[str, object]) -> str:
+    """One chronology entry as a line: when (UTC), what, who, and what was written."""
+    detail = f"  — {event['detail']}" if event["detail"] else ""
+    return f"{event['at']:%Y-%m-%d %H:%M} UTC  {event['kind']:<14} {event['by']}{detail}"
+
+
+async def export_concerns(app: App, references: Sequence[str], pupil: str,
+                          actor: str) -> tuple[list[dict[str, object]], list[str]]:
+    """Returns whole records (named concerns, or every one about a pupil) and the references not found.
+
+    Every concern exported is audited; when any reference is unknown nothing is returned, so a partial
+    file is never mistaken for the whole record.
+    """
+    async with app.db.transaction() as session:
+        found: list[Concern] = []
+        missing: list[str] = []
+        for reference in references:
+            concern = await store.by_reference(session, app.school_id, reference)
+            if concern is None:
+                missing.append(reference.upper())
+                await store.audit(session, app.school_id, actor, "concern.export", reference.upper(), allowed=False)
+            elif concern not in found:
+                found.append(concern)
+        if pupil.strip():
+            for concern in await store.about_pupil(session, app.school_id, app.db.cipher.name_hash(pupil)):
+                if concern not in found:
+                    found.append(concern)
+        if missing:
+            return [], missing
+        records = []
+        for concern in found:
+            await store.audit(session, app.school_id, actor, "concern.export", concern.reference)
+            record, chronology = await _record(app, session, concern)
+            records.append({**record, "chronology": chronology})
+        return records, []
+
+
+async def _record(app: App, session: AsyncSession,
+                  concern: Concern) -> tuple[dict[str, object], list[dict[str, object]]]:
+    """One concern as written (what was reported, by whom, status, outcome) and its chronology."""
+    draft = ConcernDraft.from_json(json.loads(app.db.cipher.decrypt(concern.details_enc)))
+    reporter = await people.staff_by_id(session, concern.reporter_id)
+    chronology: list[dict[str, object]] = []
+    assert concern.id is not None
+    for event in await store.events(session, concern.id):
+        who = await people.staff_by_id(session, event.actor_id) if event.actor_id else None
+        chronology.append({"at": event.created_at, "kind": event.kind, "by": who.name if who else "system",
+                           "detail": app.db.cipher.decrypt(event.detail_enc) if event.detail_enc else ""})
+    record = {"reference": concern.reference, "status": concern.status, "urgent": concern.urgent,
+              "reporter": reporter.email if reporter else "", **draft.to_json(), "outcome": concern.outcome}
+    return record, chronology
 
 
 async def run_doctor(app: App) -> list[str]:

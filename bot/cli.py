@@ -19,7 +19,7 @@ from storage.crypto import DataKeyError
 
 cli = typer.Typer(help="Prevent Duty Assistant: safeguarding and Prevent concerns for schools.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-concerns_cli = typer.Typer(help="Look at concerns (every view is audited).", no_args_is_help=True)
+concerns_cli = typer.Typer(help="Look at and export concerns (every view is audited).", no_args_is_help=True)
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 manifest_cli = typer.Typer(help="Print or build the Slack and Teams app manifests.", no_args_is_help=True)
 cli.add_typer(concerns_cli, name="concerns")
@@ -120,8 +120,9 @@ def serve() -> None:
 
 def _register_extensions() -> None:
     """Adds the commands that each area of the bot owns (one module each, so they grow apart)."""
-    from bot import cli_reminders, cli_slack, cli_teams
+    from bot import cli_export, cli_reminders, cli_slack, cli_teams
 
+    cli_export.register(concerns_cli)
     cli_slack.register(cli, manifest_cli)
     cli_teams.register(cli, manifest_cli)
     cli_reminders.register(cli)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import typer
 
@@ -16,7 +16,7 @@ from storage.crypto import DataKeyError
 T = TypeVar("T")
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """Prints a clear error (no traceback) and exits."""
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(code)

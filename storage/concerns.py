@@ -56,6 +56,12 @@ async def by_reference(session: AsyncSession, school_id: int, reference: str) ->
     return (await session.exec(query)).first()
 
 
+async def about_pupil(session: AsyncSession, school_id: int, pupil_hash: str) -> Sequence[Concern]:
+    """Lists a school's concerns about a pupil (by the keyed hash of the name), oldest first."""
+    query = select(Concern).where(Concern.school_id == school_id, Concern.pupil_hash == pupil_hash)
+    return (await session.exec(query.order_by(col(Concern.id)))).all()
+
+
 async def listed(
     session: AsyncSession, school_id: int, statuses: Sequence[str] | None = None,
     reporter_id: int | None = None,

@@ -1,0 +1,83 @@
+"""`prevent-bot concerns export`: the whole written record of concerns, for a transfer or a referral."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.admin import chronology_line, export_concerns
+from bot.cli_support import fail, with_app
+
+HEADING = "CONFIDENTIAL: child protection record. Share only with those who have a safeguarding role."
+FIELDS_SKIPPED_IN_TEXT = {"reference", "chronology"}
+
+
+def register(concerns_cli: typer.Typer) -> None:
+    """Adds `concerns export`."""
+
+    @concerns_cli.command("export")
+    def concerns_export(
+        references: Annotated[list[str] | None, typer.Argument(help="Concern references, e.g. C-2026-0001.")] = None,
+        pupil: Annotated[str, typer.Option("--pupil", help="Every concern naming this pupil (as typed).")] = "",
+        out: Annotated[Path | None, typer.Option("--out", help="Write to a new file (readable by you only).")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+    ) -> None:
+        """Export whole records (details and chronology) for a school transfer or a referral. Audited."""
+        if not references and not pupil.strip():
+            fail("Name one or more concern references, or --pupil \"Full Name\".")
+        if out is not None and out.exists():
+            fail(f"{out} already exists; choose a new file name (an export never overwrites).")
+        actor = f"cli:{getpass.getuser()}"
+        records, missing = with_app(lambda app: export_concerns(app, references or [], pupil, actor))
+        if missing:
+            fail(f"No concern with reference {', '.join(missing)}. Nothing was exported.", 1)
+        if not records:
+            fail("No concerns about that pupil (the name must be spelt as it was reported). Nothing was exported.", 1)
+        document = as_document(records, actor) if as_json else as_text(records, actor)
+        if out is None:
+            typer.echo(document)
+            return
+        write_private(out, document)
+        typer.echo(f"Exported {len(records)} concern(s) to {out}. It holds pupils' names and what they said: "
+                   "send it securely and delete it when it has been received.")
+
+
+def as_document(records: list[dict[str, object]], actor: str) -> str:
+    """The export as JSON (times in ISO 8601, UTC)."""
+    for record in records:
+        for event in record["chronology"]:  # type: ignore[attr-defined]
+            event["at"] = event["at"].isoformat(timespec="seconds")
+    return json.dumps({"notice": HEADING, "exported_at": _now(), "exported_by": actor, "concerns": records},
+                      indent=2, ensure_ascii=False)
+
+
+def as_text(records: list[dict[str, object]], actor: str) -> str:
+    """The export as plain text, one block per concern."""
+    lines = [HEADING, f"Exported {_now()} by {actor}; {len(records)} concern(s).", ""]
+    for record in records:
+        lines.append(f"== {record['reference']} ==")
+        lines += [f"{key}: {value}" for key, value in record.items() if key not in FIELDS_SKIPPED_IN_TEXT]
+        lines.append("chronology:")
+        lines += [f"  {chronology_line(event)}" for event in record["chronology"]]  # type: ignore[attr-defined]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Creates a new file only its owner can read (never replacing one) and writes the text."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"{path} already exists; choose a new file name (an export never overwrites).")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,70 @@
+"""`prevent-bot concerns export`: the whole record, audited, to a private new file; nothing when unsure."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.handlers.test_console import CONCERN, chat, run
+from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, TEST_KEY
+
+
+def run_failing(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs the CLI expecting it to refuse."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
+    env.pop("PREVENT_CONFIG", None)
+    result = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
+                            cwd=workdir, timeout=120, check=False)
+    assert result.returncode != 0
+    return result
+
+
+def audits(workdir: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(workdir / "prevent.db") as db:
+        return db.execute("SELECT target, allowed FROM audit WHERE action = 'concern.export' ORDER BY id").fetchall()
+
+
+def test_export_holds_the_whole_record_and_is_audited(tmp_path: Path) -> None:
+    chat(tmp_path, TEACHER_EMAIL, CONCERN)
+    [alert] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    chat(tmp_path, DSL_EMAIL, [{"choice": buttons["Acknowledge"]}, {"choice": buttons["Add note"]},
+                               "Spoke to form tutor; parents to be called today"])
+
+    out = tmp_path / "transfer.txt"
+    said = run(tmp_path, "concerns", "export", "C-2026-0001", "--out", str(out)).stdout
+    assert "Exported 1 concern(s)" in said and "Jamie" not in said  # the file has the content, the screen not
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("CONFIDENTIAL")
+    assert "== C-2026-0001 ==" in text and "they are the only ones who get me" in text
+    assert "Spoke to form tutor; parents to be called today" in text  # the chronology, notes included
+    assert "acknowledged" in text
+
+    document = json.loads(run(tmp_path, "concerns", "export", "--pupil", "jamie  TESTPUPIL", "--json").stdout)
+    [record] = document["concerns"]
+    assert record["reference"] == "C-2026-0001" and record["reporter"] == TEACHER_EMAIL
+    assert [e["kind"] for e in record["chronology"]][:1] == ["created"]
+    assert any(e["detail"] == "Spoke to form tutor; parents to be called today" for e in record["chronology"])
+    assert audits(tmp_path) == [("C-2026-0001", 1), ("C-2026-0001", 1)]
+
+
+def test_export_refuses_rather_than_give_a_partial_or_overwrite(tmp_path: Path) -> None:
+    chat(tmp_path, TEACHER_EMAIL, CONCERN)
+    out = tmp_path / "transfer.json"
+    refused = run_failing(tmp_path, "concerns", "export", "C-2026-0001", "C-2026-0999", "--out", str(out))
+    assert "C-2026-0999" in refused.stderr and "Nothing was exported" in refused.stderr
+    assert not out.exists()
+    assert audits(tmp_path) == [("C-2026-0999", 0)]  # the refused look-up is audited; nothing was exported
+
+    assert "No concerns about that pupil" in run_failing(tmp_path, "concerns", "export", "--pupil", "Nobody").stderr
+    assert "Name one or more" in run_failing(tmp_path, "concerns", "export").stderr
+
+    out.write_text("someone else's file", encoding="utf-8")
+    assert "already exists" in run_failing(tmp_path, "concerns", "export", "C-2026-0001", "--out", str(out)).stderr
+    assert out.read_text(encoding="utf-8") == "someone else's file"
