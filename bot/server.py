@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -111,7 +112,7 @@ async def _housekeeping(app: App) -> None:
 
 
 async def serve(settings: Settings, host: str = "0.0.0.0") -> None:  # noqa: S104 — a server listens
-    """Builds everything and serves until cancelled."""
+    """Builds everything and serves until SIGTERM or SIGINT (or cancelled), then stops cleanly."""
     app = await build(settings)
     web_app = build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
@@ -119,8 +120,12 @@ async def serve(settings: Settings, host: str = "0.0.0.0") -> None:  # noqa: S10
     site = web.TCPSite(runner, host, settings.port)
     await site.start()
     log.warning("serving on port %s for %s", settings.port, app.config.school.name)
+    stopping = asyncio.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):  # docker stop, systemd and Ctrl-C stop cleanly
+        asyncio.get_running_loop().add_signal_handler(signal_number, stopping.set)
     try:
-        await asyncio.Event().wait()
+        await stopping.wait()
+        log.warning("stopping: finishing the work in hand and handing over the background work")
     finally:
         await runner.cleanup()
         await app.close()

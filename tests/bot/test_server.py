@@ -1,6 +1,18 @@
-"""The server's health and readiness endpoints over real HTTP."""
+"""The server's health and readiness endpoints over real HTTP, and its clean stop."""
 
 from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -8,6 +20,7 @@ from bot.app import App
 from bot.server import build_web_app
 from storage.db import Database, make_engine
 from tests.bot.test_delivery import FakePlatform
+from tests.helpers import TEST_KEY
 
 
 class BrokenPlatform(FakePlatform):
@@ -41,3 +54,40 @@ async def test_readyz_reports_database_down(app: App) -> None:
         ready = await client.get("/readyz")
         assert ready.status == 503
         assert "database is not reachable" in (await ready.json())["problems"][0]
+
+
+def test_sigterm_stops_cleanly_and_hands_the_background_work_over(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
+           "PORT": str(port)}
+    env.pop("PREVENT_CONFIG", None)
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as up:
+                if up.status == 200 and lease_expiry(tmp_path) is not None:
+                    break
+            time.sleep(0.1)
+        held_until = lease_expiry(tmp_path)
+        assert held_until is not None and held_until > datetime.now(UTC)  # it does the background work
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    finally:
+        server.kill()
+    assert server.returncode == 0, output
+    assert "handing over the background work" in output
+    given_up = lease_expiry(tmp_path)
+    assert given_up is not None and given_up <= datetime.now(UTC)  # another instance may take it at once
+
+
+def lease_expiry(folder: Path) -> datetime | None:
+    """When the background-work lease in a SQLite database runs out (None before anyone took it)."""
+    with contextlib.closing(sqlite3.connect(folder / "prevent.db")) as db:
+        try:
+            row = db.execute("SELECT expires_at FROM worker_lease").fetchone()
+        except sqlite3.OperationalError:  # the schema is not there yet
+            return None
+    return datetime.fromisoformat(row[0]).replace(tzinfo=UTC) if row else None
