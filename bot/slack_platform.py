@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -56,11 +57,33 @@ class DbSlackStore(PlatformStore):
                 staff.slack_user_id = user_id
                 session.add(staff)
 
+    async def dm_channel(self, user_id: str) -> str:
+        """Returns the remembered direct-message channel with a Slack user ("" if none yet)."""
+        async with self.db.reading() as session:
+            found = await people.conversation_ref(session, self.school_id, PLATFORM, f"dm:{user_id}")
+        data = json.loads(found) if found else {}
+        return str(data.get("channel", "")) if isinstance(data, dict) else ""
+
+    async def remember_dm(self, user_id: str, channel: str) -> None:
+        """Remembers the direct-message channel with a Slack user (it does not change)."""
+        async with self.db.transaction() as session:
+            await people.save_conversation_ref(session, self.school_id, PLATFORM, f"dm:{user_id}",
+                                               json.dumps({"channel": channel}))
+
+    async def forget_dm(self, user_id: str) -> None:
+        """Forgets a remembered direct-message channel that Slack no longer accepts."""
+        async with self.db.transaction() as session:
+            await people.forget_conversation_ref(session, self.school_id, PLATFORM, f"dm:{user_id}")
+
     async def dsl_staff(self) -> list[Staff]:
         """Returns the DSL team (from the school file) as staff rows."""
         async with self.db.transaction() as session:
             rows = await people.list_staff(session, self.school_id, dsl_only=True)
         return [s for s in rows if self.app.directory.is_dsl(s.email)]
+
+# Answers to a post in a remembered direct-message channel that mean it should be opened again.
+STALE_DM = {"channel_not_found", "is_archived", "not_in_channel"}
+
 
 class SlackPlatform:
     """Slack, hosted in the shared aiohttp server (or over Socket Mode)."""
@@ -145,12 +168,26 @@ class SlackPlatform:
         user_id = (staff.slack_user_id or await self._lookup(staff)) if staff is not None else ""
         if not user_id:
             raise DeliveryError(f"staff {staff_id} has no Slack account with their school email address")
-        channel = await self.api.open_dm(user_id)
+        channel = await self._dm(user_id)
         heading = self.app.words("slack.fallback_heading") if message.kind == "dsl_fallback" else ""
         ids: list[str] = []
-        for n, reply in enumerate(replies_of(message.payload)):
-            ids += await self.api.post(channel, render(reply, _bold(heading) if n == 0 and heading else ""))
+        try:
+            for n, reply in enumerate(replies_of(message.payload)):
+                ids += await self.api.post(channel, render(reply, _bold(heading) if n == 0 and heading else ""))
+        except SendFailed as exc:
+            if exc.error in STALE_DM and not ids:
+                await self.store.forget_dm(user_id)  # the retry opens the conversation afresh
+            raise
         return f"{channel}:{ids[0]}" if ids else ""
+
+    async def _dm(self, user_id: str) -> str:
+        """Returns the direct-message channel with someone: remembered, else opened (conversations.open)."""
+        channel = await self.store.dm_channel(user_id)
+        if not channel:
+            channel = await self.api.open_dm(user_id)
+            if channel:
+                await self.store.remember_dm(user_id, channel)
+        return channel
 
     async def _update(self, message: OutboundMessage) -> str:
         """Updates the alert in place and threads the progress line under it."""

@@ -7,7 +7,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from sqlmodel import col, delete, select
+from sqlmodel import col, select
 
 from bot.concerns import DSL_CHANNEL
 from bot.platform_store import ALERT_KINDS, PlatformStore
@@ -15,7 +15,7 @@ from bot.platforms import DeliveryError, OutboundMessage, replies_of
 from dialogs.messages import Reply
 from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
 from storage import people
-from storage.models import ConversationRef, Staff
+from storage.models import Staff
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -46,9 +46,7 @@ class DbTeamsStore(PlatformStore):
     async def forget_reference(self, target: str) -> None:
         """Removes a stored conversation reference."""
         async with self.db.transaction() as session:
-            await session.exec(delete(ConversationRef).where(
-                col(ConversationRef.school_id) == self.school_id, col(ConversationRef.platform) == PLATFORM,
-                col(ConversationRef.target) == target))
+            await people.forget_conversation_ref(session, self.school_id, PLATFORM, target)
 
     async def known_email(self, user_id: str) -> str | None:
         """Returns the email of the member of staff linked to this Teams id."""

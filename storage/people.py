@@ -110,6 +110,13 @@ async def conversation_ref(session: AsyncSession, school_id: int, platform: str,
     return (await session.exec(query)).first()
 
 
+async def forget_conversation_ref(session: AsyncSession, school_id: int, platform: str, target: str) -> None:
+    """Removes a stored reference (it no longer works)."""
+    await (await session.connection()).execute(delete(ConversationRef).where(
+        col(ConversationRef.school_id) == school_id, col(ConversationRef.platform) == platform,
+        col(ConversationRef.target) == target))
+
+
 async def claim_event(session: AsyncSession, platform: str, event_id: str) -> bool:
     """Records an event id with one INSERT … ON CONFLICT DO NOTHING; False if it was already processed."""
     connection = await session.connection()

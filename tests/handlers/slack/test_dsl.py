@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from bot.concerns import staff_destination
+from dialogs.messages import Reply
 from storage import concerns as store
-from storage import outbox
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness
+from storage import outbox, people
+from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness, due_now
 from tests.handlers.slack.fake_slack import dm
 from tests.handlers.slack.test_concern import NARRATIVE, PUPIL, WORDS, raise_concern
+from tests.helpers import TEACHER_EMAIL
 
 ALEX_DM, SAM_DM, OLLY_DM, TEACHER_DM = (dm(PEOPLE[w][0]) for w in ("alex", "sam", "olly", "teacher"))
 
@@ -103,16 +106,15 @@ async def test_acknowledge_note_action_close_with_the_reporter_told(slack: Harne
 
 
 async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on_it(slack: Harness) -> None:
-    from tests.handlers.slack.test_robustness import _due_now
 
     await raise_concern(slack)
     slack.fake.down = True
     assert await slack.drain() == 0
     slack.fake.down = False
     await slack.press("alex", "dsl:ack:1")  # e.g. from the list of open concerns
-    await _due_now(slack)
+    await due_now(slack)
     await slack.drain()
-    await _due_now(slack)
+    await due_now(slack)
     await slack.drain()
     alerts = [c for c in slack.fake.posts(DSL_CHANNEL) if "thread_ts" not in c.args]
     assert len(alerts) == 1, "one alert, not a second one for the update"
@@ -132,3 +134,31 @@ async def test_a_deleted_alert_is_posted_again_with_progress_under_the_new_one(s
     assert len(alerts) == 2 and "Picked up by the DSL team" in alerts[-1].text
     thread = slack.fake.posts(DSL_CHANNEL)[-1]
     assert thread.args["thread_ts"] == alerts[-1].result["ts"], "progress goes under the alert that exists"
+
+
+async def test_the_reporters_dm_is_opened_once_and_opened_again_if_slack_no_longer_knows_it(slack: Harness) -> None:
+    teacher = PEOPLE["teacher"][0]
+
+    def opened() -> int:
+        return sum(1 for c in slack.fake.of("conversations.open") if c.args.get("users") == teacher and not c.failed)
+
+    await raise_concern(slack)
+    await slack.drain()
+    await slack.press("alex", "dsl:ack:1")
+    await slack.drain()
+    assert "picked up by the DSL team" in slack.fake.posts(TEACHER_DM)[-1].text
+    assert opened() == 1
+
+    async with slack.app.db.transaction() as session:
+        reporter = await people.staff_by_email(session, slack.app.school_id, TEACHER_EMAIL)
+        assert reporter is not None and reporter.id is not None
+        for text in ("A first reminder", "A second reminder"):
+            await outbox.enqueue(session, slack.app.school_id, "slack", staff_destination(reporter.id),
+                                 "reporter_update", {"reply": Reply(text).to_json()})
+    slack.fake.fail("chat.postMessage", error="channel_not_found")  # e.g. the workspace was migrated
+    await slack.drain()
+    await due_now(slack)  # the retry, without waiting for its backoff
+    await slack.drain()
+    told = [c.text for c in slack.fake.posts(TEACHER_DM)]
+    assert "A first reminder" in told[-2] and "A second reminder" in told[-1]
+    assert opened() == 2  # remembered, then opened afresh once Slack refused the remembered channel
