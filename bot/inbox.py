@@ -7,11 +7,15 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.leases import Lease
 from storage import inbox
-from storage.db import Database, utcnow
+from storage.db import AFTER_COMMIT, Database, utcnow
 from storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -144,9 +148,14 @@ class InboxWorker:
     async def _one(self, row: InboundEvent) -> bool:
         """Processes one event; on failure schedules a retry (or parks it after many), logging no content."""
         assert row.id is not None
+        claim = _Claim(row.id)
+        running = _RUNNING.set(claim)
         try:
             await self.process(json.loads(self.db.cipher.decrypt(row.payload_enc)))
         except Exception:
+            if claim.settled:  # the turn was saved, so running it again would apply it twice
+                log.exception("%s event %s failed after its turn was saved; not run again", self.platform, row.id)
+                return True
             attempts = row.attempts + 1
             give_up = attempts >= MAX_ATTEMPTS
             log.exception("processing %s event %s failed (attempt %s)%s", self.platform, row.id, attempts,
@@ -154,6 +163,37 @@ class InboxWorker:
             async with self.db.transaction() as session:
                 await inbox.retry(session, row.id, attempts, timedelta(seconds=min(2 ** attempts, 300)), give_up)
             return False
-        async with self.db.transaction() as session:
-            await inbox.done(session, row.id)
+        finally:
+            _RUNNING.reset(running)
+        if not claim.settled:  # a turn that saved no session (a greeting, a refused button)
+            async with self.db.transaction() as session:
+                await inbox.done(session, row.id)
         return True
+
+
+@dataclass
+class _Claim:
+    """The inbox event whose turn is running in this task, and whether it is marked done yet."""
+
+    event_id: int
+    settled: bool = False
+
+    def settle(self) -> None:
+        """Records that the transaction marking the event done has committed."""
+        self.settled = True
+
+
+_RUNNING: ContextVar[_Claim | None] = ContextVar("prevent_inbox_event", default=None)
+
+
+async def settle_with(session: AsyncSession) -> None:
+    """Marks the inbox event whose turn is running done in this transaction (the turn's session save).
+
+    The turn's saved state and "this event is done" then commit together: a crash can neither lose the
+    turn nor run it twice (which would apply someone's answer to the next question as well).
+    """
+    claim = _RUNNING.get()
+    if claim is None or claim.settled:
+        return
+    await inbox.done(session, claim.event_id)
+    session.info.setdefault(AFTER_COMMIT, []).append(claim.settle)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.inbox import settle_with
 from dialogs.ports import Person, SavedSession, VersionConflict
 from storage import sessions
 from storage.db import Database
@@ -36,6 +37,7 @@ class DbSessionStore:
             async with self.db.transaction() as session:
                 now = self.clock().astimezone(UTC) if self.clock else None
                 await sessions.save(session, school_id, key, person.staff_id, values, saved.version, now)
+                await settle_with(session)
         except sessions.StaleVersion as exc:
             raise VersionConflict(key) from exc
 
@@ -43,3 +45,4 @@ class DbSessionStore:
         """Forgets a conversation's session."""
         async with self.db.transaction() as session:
             await sessions.delete_session(session, school_id, key)
+            await settle_with(session)

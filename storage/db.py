@@ -21,6 +21,7 @@ from storage.crypto import Cipher
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "prevent_read_only"  # execution option: a transaction that only reads (SQLite: no write lock)
 OUTBOX_WRITTEN = "prevent_outbox_written"  # session.info flag: this transaction queued outbox rows
+AFTER_COMMIT = "prevent_after_commit"  # session.info list: callables to run once this transaction commits
 PG_MIGRATION_LOCK = 7_727_274
 
 
@@ -86,6 +87,8 @@ class Database:
         self._outbox_listeners.append(listener)
 
     def _committed(self, session: AsyncSession) -> None:
+        for callback in session.info.pop(AFTER_COMMIT, []):
+            callback()
         if session.info.pop(OUTBOX_WRITTEN, False):
             for listener in self._outbox_listeners:
                 listener()

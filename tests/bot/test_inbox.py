@@ -7,6 +7,8 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
+from dialogs.messages import UserRef
+from dialogs.ports import SavedSession
 from storage.models import InboundEvent
 
 
@@ -86,3 +88,30 @@ async def test_events_arriving_together_share_a_commit_and_repeats_are_still_dro
                                       for n in range(40)))
     assert accepted.count(True) == 30 and accepted.count(False) == 10
     assert len(await rows(app)) == 30
+
+
+async def test_a_turn_and_its_event_done_commit_together(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    person = await app.directory.identify(UserRef("slack", "T", "UTEACHER", "teacher@school.example"))
+    store = app.engine.store
+    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    await inbox.accept("Ev1", "slack:T:D1", {"text": "Jamie Testpupil"})
+    await inbox.accept("Ev2", "slack:T:D2", {"text": "a reply Slack then refused"})
+    saved: list[str] = []
+
+    async def process(payload: dict[str, str]) -> None:
+        """A turn that saves its session, then fails (e.g. posting the reply); the second one conflicts."""
+        key = "k2" if "refused" in payload["text"] else "k1"
+        version = 0 if key == "k1" else 99  # k2: a version that does not exist, so the save is refused
+        await store.save(person.school_id, key, person,
+                         SavedSession("raise_concern", "pupil", {"draft": {}}, "t", [], version))
+        saved.append(key)
+        raise RuntimeError("Slack was down")
+
+    assert await InboxWorker(app.db, "slack", process, Doorbell()).run_once() == 1
+    statuses = {r.event_id: (r.status, r.attempts) for r in await rows(app)}
+    # The saved turn is done and never run again (it would apply the answer to the next question too) …
+    assert statuses["Ev1"] == ("done", 0)
+    assert "failed after its turn was saved; not run again" in caplog.text
+    # … and a turn whose save did not commit is not done: it is retried.
+    assert statuses["Ev2"] == ("pending", 1)
+    assert saved == ["k1"]
