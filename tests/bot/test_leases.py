@@ -21,7 +21,8 @@ from tests.bot.test_delivery import FakePlatform, queued
 from tests.conftest import make_settings
 from tests.helpers import FrozenClock
 
-FAST = {"seconds": 1.0, "renew_seconds": 0.3, "standby_seconds": 0.05}
+FAST = {"seconds": 3.0, "renew_seconds": 0.5, "standby_seconds": 0.05}  # room for a slow CI machine
+SHORT = {"seconds": 1.0, "renew_seconds": 0.3, "standby_seconds": 0.05}  # to watch a lease run out
 
 
 @pytest.fixture
@@ -152,7 +153,7 @@ async def _equals(value: Awaitable[int], expected: int) -> bool:
 async def test_a_holder_that_stops_renewing_is_replaced_after_the_lease_runs_out(
         two_instances: tuple[App, App]) -> None:
     first, second = two_instances
-    crashed, standby = Lease(first.db, **FAST), Lease(second.db, **FAST)
+    crashed, standby = Lease(first.db, **SHORT), Lease(second.db, **SHORT)
     assert await crashed.try_take()  # then it never renews, as if the process had died
     assert crashed.held()
     keeper = asyncio.create_task(standby.keep())
