@@ -83,5 +83,8 @@ class Lease:
         finally:
             if self.held():
                 self._until = 0.0
-                async with self.db.transaction() as session:
-                    await leases.give_up(session, self.name, self.holder, utcnow())
+                try:
+                    async with self.db.transaction() as session:
+                        await leases.give_up(session, self.name, self.holder, utcnow())
+                except Exception:  # the database is away: another instance takes over when the lease runs out
+                    log.exception("could not hand the background-work lease over")
