@@ -37,7 +37,6 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -47,7 +46,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
-import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 from sqlalchemy import func, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -67,6 +65,7 @@ from bot.settings import Settings  # noqa: E402
 from bot.slack_platform import SlackPlatform  # noqa: E402
 from storage import people  # noqa: E402
 from storage.models import Outbox, Staff, TrainingRecord  # noqa: E402
+from tests.helpers import fresh_postgres, serve  # noqa: E402  (the tests' own loopback helpers)
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 30, 8, 30, tzinfo=LONDON)  # a Monday in term, the nudge's time
@@ -231,15 +230,6 @@ class RateLimitedSlack:
         return web.json_response({"ok": True, "channel": channel, "ts": f"1700000000.{self._ts:06d}"})
 
 
-async def serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
-    """Serves an aiohttp app on an ephemeral port on 127.0.0.1."""
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
-
-
 def run_fake_slack(budget: float, directory: dict[str, str], pipe: Connection) -> None:
     """The fake Slack's own process (its CPU is not the bot's): serves until terminated, sends its URL back."""
 
@@ -368,21 +358,8 @@ async def database(postgres: str) -> AsyncIterator[str]:
         with tempfile.TemporaryDirectory(prefix="prevent-bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
-    plain = postgres.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"prevent_bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(plain)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield f"{plain.rsplit('/', 1)[0]}/{name}"
-    finally:
-        admin = await asyncpg.connect(plain)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    async with fresh_postgres(postgres, prefix="prevent_bench") as url:
+        yield url
 
 
 async def main(args: argparse.Namespace, configs: list[SchoolConfig], directory: dict[str, str],

@@ -15,7 +15,6 @@ from bot.reminders.plans import School
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.delivery import OutboxDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +42,8 @@ def triggers(app: App) -> dict[str, CronTrigger | IntervalTrigger]:
     }
 
 
-async def run_scheduled(app: App, dispatcher: OutboxDispatcher, name: str) -> None:
-    """Runs one job now and wakes the outbox sender; logs counts only, never content."""
+async def run_scheduled(app: App, name: str) -> None:
+    """Runs one job now (its commit wakes the outbox sender); logs counts only, never content."""
     try:
         plan, sent = await run_job(school_of(app), name, app.clock())
     except Exception:
@@ -52,15 +51,13 @@ async def run_scheduled(app: App, dispatcher: OutboxDispatcher, name: str) -> No
         return
     log.info("job %s: %s planned, %s queued%s", name, len(plan.items), sent,
              f" (skipped: {plan.skipped})" if plan.skipped else "")
-    if sent:
-        dispatcher.wake()
 
 
-def start_scheduler(app: App, dispatcher: OutboxDispatcher) -> AsyncIOScheduler:
+def start_scheduler(app: App) -> AsyncIOScheduler:
     """Starts every job. Each send claims a unique dispatch key, so several instances never double up."""
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(app.config.school.timezone))
     for name, trigger in triggers(app).items():
-        scheduler.add_job(run_scheduled, trigger, args=(app, dispatcher, name), id=name, name=name,
+        scheduler.add_job(run_scheduled, trigger, args=(app, name), id=name, name=name,
                           coalesce=True, max_instances=1, misfire_grace_time=3600)
     scheduler.start()
     return scheduler

@@ -76,7 +76,7 @@ async def _background(web_app: web.Application) -> AsyncIterator[None]:
     workers = [asyncio.create_task(w.run_forever(lease)) for w in inboxes]
     keeper = asyncio.create_task(lease.keep())
     housekeeping = asyncio.create_task(_housekeeping(web_app[APP_KEY]))
-    scheduler = start_scheduler(web_app[APP_KEY], dispatcher)
+    scheduler = start_scheduler(web_app[APP_KEY])
     yield
     if scheduler is not None:
         scheduler.shutdown(wait=False)

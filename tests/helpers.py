@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
+from aiohttp import web
 
+from bot.delivery import OutboxDispatcher
 from dialogs.engine import Engine
 from dialogs.messages import Inbound, Reply, UserRef
 
@@ -97,9 +99,9 @@ def postgres_url() -> str | None:
 
 
 @asynccontextmanager
-async def fresh_postgres(base_url: str) -> AsyncIterator[str]:
+async def fresh_postgres(base_url: str, prefix: str = "prevent_test") -> AsyncIterator[str]:
     """Creates a throw-away database on the test server and drops it afterwards."""
-    name = f"prevent_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     plain = base_url.replace("postgresql+asyncpg://", "postgresql://")
     admin = await asyncpg.connect(plain)
     try:
@@ -115,3 +117,23 @@ async def fresh_postgres(base_url: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+async def serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serves an aiohttp app on an ephemeral port on 127.0.0.1; returns its runner and base URL."""
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+async def drain(dispatcher: OutboxDispatcher, passes: int = 8) -> int:
+    """Runs the outbox sender until nothing more is delivered (at most `passes`); returns how many were."""
+    total = 0
+    for _ in range(passes):
+        sent = await dispatcher.run_once()
+        total += sent
+        if not sent:
+            break
+    return total

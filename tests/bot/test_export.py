@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, TEST_KEY
-
-
-def run_failing(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Runs the CLI expecting it to refuse."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
-    env.pop("PREVENT_CONFIG", None)
-    result = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=env,
-                            cwd=workdir, timeout=120, check=False)
-    assert result.returncode != 0
-    return result
+from tests.helpers import DSL_EMAIL, TEACHER_EMAIL
 
 
 def audits(workdir: Path) -> list[tuple[str, int]]:
@@ -57,14 +44,18 @@ def test_export_holds_the_whole_record_and_is_audited(tmp_path: Path) -> None:
 def test_export_refuses_rather_than_give_a_partial_or_overwrite(tmp_path: Path) -> None:
     chat(tmp_path, TEACHER_EMAIL, CONCERN)
     out = tmp_path / "transfer.json"
-    refused = run_failing(tmp_path, "concerns", "export", "C-2026-0001", "C-2026-0999", "--out", str(out))
-    assert "C-2026-0999" in refused.stderr and "Nothing was exported" in refused.stderr
+
+    def refused(*args: str) -> str:
+        return run(tmp_path, "concerns", "export", *args, refused=True).stderr
+
+    said = refused("C-2026-0001", "C-2026-0999", "--out", str(out))
+    assert "C-2026-0999" in said and "Nothing was exported" in said
     assert not out.exists()
     assert audits(tmp_path) == [("C-2026-0999", 0)]  # the refused look-up is audited; nothing was exported
 
-    assert "No concerns about that pupil" in run_failing(tmp_path, "concerns", "export", "--pupil", "Nobody").stderr
-    assert "Name one or more" in run_failing(tmp_path, "concerns", "export").stderr
+    assert "No concerns about that pupil" in refused("--pupil", "Nobody")
+    assert "Name one or more" in refused()
 
     out.write_text("someone else's file", encoding="utf-8")
-    assert "already exists" in run_failing(tmp_path, "concerns", "export", "C-2026-0001", "--out", str(out)).stderr
+    assert "already exists" in refused("C-2026-0001", "--out", str(out))
     assert out.read_text(encoding="utf-8") == "someone else's file"

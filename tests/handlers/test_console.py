@@ -19,14 +19,16 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(workdir: Path, *args: str, lines: list[object] | None = None) -> subprocess.CompletedProcess[str]:
-    """Runs the CLI in a fresh process against the work directory's database."""
+def run(workdir: Path, *args: str, lines: list[object] | None = None,
+        refused: bool = False) -> subprocess.CompletedProcess[str]:
+    """Runs the CLI in a fresh process against the work directory's database; it must succeed (or, if
+    `refused`, fail)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
     env.pop("PREVENT_CONFIG", None)
     stdin = "".join((json.dumps(x) if isinstance(x, dict) else str(x)) + "\n" for x in lines or [])
     result = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
                             env=env, cwd=workdir, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr
+    assert (result.returncode != 0) if refused else (result.returncode == 0), result.stderr
     return result
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlmodel import func, select
 
 from bot.app import App
-from bot.delivery import OutboxDispatcher
 from bot.reminders.jobs import run_job
 from bot.scheduler import school_of, start_scheduler
 from storage.models import Dispatch, Outbox
@@ -51,7 +50,7 @@ async def test_two_job_runners_race_and_each_message_goes_once(two_apps: tuple[A
 async def test_two_schedulers_send_each_reminder_once(two_apps: tuple[App, App]) -> None:
     schedulers = []
     for app in two_apps:
-        scheduler = start_scheduler(app, OutboxDispatcher(app.db, {}, timedelta(minutes=5)))
+        scheduler = start_scheduler(app)
         schedulers.append(scheduler)
     try:
         soon = datetime.now(LONDON)

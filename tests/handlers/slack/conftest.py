@@ -27,7 +27,7 @@ from storage.db import utcnow
 from storage.models import Outbox
 from tests.conftest import make_settings
 from tests.handlers.slack.fake_slack import TEAM, TOKEN, Call, FakeSlack, dm
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock, drain, serve
 
 SECRET = "test-signing-secret"
 DSL_CHANNEL = "G0DSLTEAM"
@@ -51,15 +51,6 @@ def sign(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> dic
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
-
-
-async def serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
-    """Serves an aiohttp app on an ephemeral port on 127.0.0.1."""
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
 @dataclass
@@ -141,13 +132,7 @@ class Harness:
 
     async def drain(self) -> int:
         """Runs the outbox sender until nothing more is delivered; returns how many were."""
-        total = 0
-        for _ in range(8):
-            sent = await self.web_app[DISPATCHER_KEY].run_once()
-            total += sent
-            if not sent:
-                break
-        return total
+        return await drain(self.web_app[DISPATCHER_KEY], passes=8)
 
 
 @pytest.fixture

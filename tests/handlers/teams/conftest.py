@@ -18,7 +18,7 @@ from bot.server import DISPATCHER_KEY, build_web_app
 from bot.teams_platform import TeamsPlatform
 from tests.conftest import make_settings
 from tests.handlers.teams.fake_connector import Call, FakeConnector
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock, drain, serve
 
 TENANT = "tenant-0001"
 BOT = "28:prevent-bot"
@@ -35,16 +35,6 @@ PEOPLE = {
 def teams_school() -> Any:
     """The demo school, delivering in Teams."""
     return parse(demo_text().replace('platform = "console"', 'platform = "teams"'), "demo (teams)")
-
-
-async def serve(web_app: web.Application) -> tuple[web.AppRunner, str]:
-    """Serves an aiohttp app on an ephemeral port on 127.0.0.1."""
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}"
 
 
 @dataclass
@@ -131,13 +121,7 @@ class Harness:
 
     async def drain(self) -> int:
         """Runs the outbox sender until nothing more is delivered; returns how many were."""
-        total = 0
-        for _ in range(6):
-            sent = await self.web_app[DISPATCHER_KEY].run_once()
-            total += sent
-            if not sent:
-                break
-        return total
+        return await drain(self.web_app[DISPATCHER_KEY], passes=6)
 
 
 @pytest.fixture
