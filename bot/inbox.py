@@ -71,16 +71,27 @@ class DbInbox:
             batch, self._waiting = self._waiting, []
             try:
                 async with self.db.transaction() as session:
-                    results = [await inbox.accept(session, self.school_id, self.platform, event_id, key, sealed)
-                               for event_id, key, sealed, _ in batch]
+                    new = await inbox.accept(session, self.school_id, self.platform,
+                                             [(event_id, key, sealed) for event_id, key, sealed, _ in batch])
+                results = [_first_time(event_id, new) for event_id, *_ in batch]
             except Exception as exc:
                 for *_, done in batch:
-                    done.set_exception(exc)
+                    if not done.done():  # its request may have been cancelled meanwhile
+                        done.set_exception(exc)
                 continue
             for (*_, done), accepted in zip(batch, results, strict=True):
-                done.set_result(accepted)
+                if not done.done():
+                    done.set_result(accepted)
             if any(results):
                 self.doorbell.ring()
+
+
+def _first_time(event_id: str, new: set[str]) -> bool:
+    """True for the first of a batch's events with an id that was new (a repeat in the same batch is not)."""
+    if event_id not in new:
+        return False
+    new.discard(event_id)
+    return True
 
 
 class InboxWorker:

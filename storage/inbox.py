@@ -18,22 +18,28 @@ _ACCEPT: dict[str, Executable] = {}
 
 
 def _accept_statement(dialect: str) -> Executable:
-    """The INSERT … ON CONFLICT DO NOTHING for a dialect, built once (values come as parameters)."""
+    """INSERT … ON CONFLICT DO NOTHING RETURNING event_id for a dialect, built once (values come as parameters)."""
     if dialect not in _ACCEPT:
         insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-        _ACCEPT[dialect] = insert(InboundEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+        _ACCEPT[dialect] = (insert(InboundEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
+                            .returning(col(InboundEvent.event_id)))
     return _ACCEPT[dialect]
 
 
-async def accept(session: AsyncSession, school_id: int, platform: str, event_id: str, conversation_key: str,
-                 payload_enc: str) -> bool:
-    """Stores an event once (INSERT … ON CONFLICT DO NOTHING); False when it was already accepted."""
+async def accept(session: AsyncSession, school_id: int, platform: str,
+                 events: Sequence[tuple[str, str, str]]) -> set[str]:
+    """Stores each (event id, conversation key, sealed payload) once; returns the ids that were new.
+
+    One multi-row statement for the lot (SQLAlchemy's "insertmanyvalues"): an id accepted before, or
+    twice in `events`, is stored once and its repeats are skipped by ON CONFLICT DO NOTHING.
+    """
     connection = await session.connection()
     now = utcnow()
-    row = {"school_id": school_id, "platform": platform, "event_id": event_id, "conversation_key": conversation_key,
-           "payload_enc": payload_enc, "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
-    result = await connection.execute(_accept_statement(connection.dialect.name), row)
-    return result.rowcount == 1
+    rows = [{"school_id": school_id, "platform": platform, "event_id": event_id, "conversation_key": key,
+             "payload_enc": sealed, "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
+            for event_id, key, sealed in events]
+    result = await connection.execute(_accept_statement(connection.dialect.name), rows)
+    return set(result.scalars().all())
 
 
 async def due(session: AsyncSession, platform: str, now: datetime, limit: int = 200) -> Sequence[InboundEvent]:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from sqlmodel import select
 
-from bot.app import App
+from bot.app import App, build
+from bot.config import demo_text, parse
 from bot.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
 from dialogs.messages import UserRef
 from dialogs.ports import SavedSession
 from storage.models import InboundEvent
+from tests.conftest import make_settings
+from tests.helpers import FrozenClock
+
+
+@pytest.fixture
+async def any_app(any_db_url: str) -> AsyncIterator[App]:
+    """The whole application on SQLite, and on PostgreSQL when PREVENT_TEST_POSTGRES_URL is set."""
+    built = await build(make_settings(any_db_url), config=parse(demo_text(), "demo"), clock=FrozenClock())
+    yield built
+    await built.close()
 
 
 async def rows(app: App) -> list[InboundEvent]:
@@ -80,14 +93,41 @@ async def test_an_event_that_always_fails_is_parked_not_lost(app: App) -> None:
     assert row.payload_enc  # kept for an admin to look at
 
 
-async def test_events_arriving_together_share_a_commit_and_repeats_are_still_dropped(app: App) -> None:
+async def test_events_arriving_together_share_a_commit_and_repeats_are_still_dropped(any_app: App) -> None:
     import asyncio
 
-    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    inbox = DbInbox(any_app.db, any_app.school_id, "slack", Doorbell())
     accepted = await asyncio.gather(*(inbox.accept(f"Ev{n % 30}", f"slack:T:D{n}", {"text": str(n)})
                                       for n in range(40)))
     assert accepted.count(True) == 30 and accepted.count(False) == 10
-    assert len(await rows(app)) == 30
+    assert len(await rows(any_app)) == 30
+
+
+async def test_one_batch_skips_ids_stored_before_and_repeats_within_it(any_app: App) -> None:
+    import asyncio
+
+    inbox = DbInbox(any_app.db, any_app.school_id, "slack", Doorbell())
+    assert await inbox.accept("Ev1", "slack:T:D1", {"text": "first"})
+    accepted = await asyncio.gather(inbox.accept("Ev1", "slack:T:D1", {"text": "Slack's retry"}),
+                                    inbox.accept("Ev2", "slack:T:D2", {"text": "new"}),
+                                    inbox.accept("Ev2", "slack:T:D2", {"text": "new, retried at once"}),
+                                    inbox.accept("Ev3", "slack:T:D3", {"text": "also new"}))
+    assert accepted == [False, True, False, True]
+    stored = {row.event_id: any_app.db.cipher.decrypt(row.payload_enc) for row in await rows(any_app)}
+    assert stored == {"Ev1": '{"text": "first"}', "Ev2": '{"text": "new"}', "Ev3": '{"text": "also new"}'}
+
+
+async def test_a_cancelled_request_does_not_strand_the_rest_of_its_batch(any_app: App) -> None:
+    import asyncio
+
+    inbox = DbInbox(any_app.db, any_app.school_id, "slack", Doorbell())
+    gone = asyncio.create_task(inbox.accept("Ev1", "slack:T:D1", {"text": "the sender hung up"}))
+    kept = asyncio.create_task(inbox.accept("Ev2", "slack:T:D2", {"text": "still waiting"}))
+    await asyncio.sleep(0)
+    gone.cancel()
+    assert await asyncio.wait_for(kept, 5)
+    # Stored all the same: when Slack retries it, the retry is a repeat.
+    assert {row.event_id for row in await rows(any_app)} == {"Ev1", "Ev2"}
 
 
 async def test_a_turn_and_its_event_done_commit_together(app: App, caplog: pytest.LogCaptureFixture) -> None:
