@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, delete, update
+from sqlalchemy import Executable, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -51,10 +51,13 @@ async def due(session: AsyncSession, platform: str, now: datetime, limit: int = 
     return (await session.exec(query)).all()
 
 
+_TABLE = InboundEvent.__table__  # type: ignore[attr-defined]
+_DONE = update(_TABLE).where(_TABLE.c.id == bindparam("w_id")).values(status="done", payload_enc="")  # every turn
+
+
 async def done(session: AsyncSession, event_id: int) -> None:
     """Marks an event processed and forgets its content (the id stays, to drop repeats)."""
-    await (await session.connection()).execute(
-        update(InboundEvent).where(col(InboundEvent.id) == event_id).values(status="done", payload_enc=""))
+    await (await session.connection()).execute(_DONE, {"w_id": event_id})
 
 
 async def retry(session: AsyncSession, event_id: int, attempts: int, wait: timedelta, give_up: bool) -> None:

@@ -5,13 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utcnow
 from storage.models import DialogSession
+
+# Built once: building a statement costs more Python than running it (these run on every turn).
+_TABLE = DialogSession.__table__  # type: ignore[attr-defined]
+_LOAD = select(DialogSession).where(col(DialogSession.school_id) == bindparam("w_school"),
+                                    col(DialogSession.conversation_key) == bindparam("w_key"))
+_SAVE = (update(_TABLE)
+         .where(_TABLE.c.school_id == bindparam("w_school"), _TABLE.c.conversation_key == bindparam("w_key"),
+                _TABLE.c.version == bindparam("w_version"))
+         .values(version=bindparam("v_version"), updated_at=bindparam("v_updated_at"), reminded_at=None,
+                 staff_id=bindparam("v_staff_id"), dialog=bindparam("v_dialog"), state=bindparam("v_state"),
+                 prompt_token=bindparam("v_prompt_token"), data_enc=bindparam("v_data_enc"),
+                 history=bindparam("v_history")))
+SAVED_FIELDS = ("dialog", "state", "prompt_token", "data_enc", "history")  # what `save` takes in `values`
 
 
 class StaleVersion(Exception):
@@ -20,16 +33,17 @@ class StaleVersion(Exception):
 
 async def load(session: AsyncSession, school_id: int, key: str) -> DialogSession | None:
     """Returns the saved session row for a conversation."""
-    query = select(DialogSession).where(
-        DialogSession.school_id == school_id, DialogSession.conversation_key == key)
-    return (await session.exec(query)).first()
+    return (await session.exec(_LOAD, params={"w_school": school_id, "w_key": key})).first()
 
 
 async def save(
     session: AsyncSession, school_id: int, key: str, staff_id: int, values: dict[str, Any], version: int,
     now: datetime | None = None,
 ) -> None:
-    """Inserts (version 0) or updates the row if it is still at `version`; else StaleVersion."""
+    """Inserts (version 0) or updates the row if it is still at `version`; else StaleVersion.
+
+    `values` holds exactly SAVED_FIELDS.
+    """
     now = now or utcnow()
     if version == 0:
         try:
@@ -40,11 +54,9 @@ async def save(
         except IntegrityError as exc:
             raise StaleVersion(key) from exc
         return
-    result = await (await session.connection()).execute(
-        update(DialogSession)
-        .where(col(DialogSession.school_id) == school_id, col(DialogSession.conversation_key) == key,
-               col(DialogSession.version) == version)
-        .values(version=version + 1, updated_at=now, reminded_at=None, staff_id=staff_id, **values))
+    result = await (await session.connection()).execute(_SAVE, {
+        "w_school": school_id, "w_key": key, "w_version": version, "v_version": version + 1, "v_updated_at": now,
+        "v_staff_id": staff_id, **{f"v_{name}": values[name] for name in SAVED_FIELDS}})
     if result.rowcount != 1:
         raise StaleVersion(key)
 
