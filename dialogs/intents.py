@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from rapidfuzz.distance import OSA
+
 # Whole-message commands that work inside any dialog. Matched against the whole message only,
 # so "he said cancel the trip" inside a narrative is never taken as "cancel".
 _COMMANDS: dict[str, tuple[str, ...]] = {
@@ -35,17 +37,7 @@ _VOCAB = sorted({w for words in _INTENT_WORDS.values() for w in words})
 
 def typo_distance(a: str, b: str) -> int:
     """Edit distance counting a swap of two neighbouring letters as one edit (so "hlep" ~ "help")."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[-1]
+    return int(OSA.distance(a, b))  # optimal string alignment: restricted Damerau-Levenshtein
 
 
 def allowance(known: str) -> int:

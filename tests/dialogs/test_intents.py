@@ -2,7 +2,7 @@
 
 import pytest
 
-from dialogs.intents import command, intent, pick, yes_no
+from dialogs.intents import command, intent, pick, typo_distance, yes_no
 
 
 @pytest.mark.parametrize(
@@ -33,6 +33,15 @@ def test_intent(said: str, expected: str | None) -> None:
 )
 def test_command(said: str, expected: str | None) -> None:
     assert command(said) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [("help", "help", 0), ("hlep", "help", 1), ("cancle", "cancel", 1), ("kitten", "sitting", 3),
+     ("", "back", 4), ("ca", "abc", 3)],  # a swapped pair is never edited again (optimal string alignment)
+)
+def test_typo_distance_counts_a_swap_of_neighbours_as_one_edit(a: str, b: str, distance: int) -> None:
+    assert typo_distance(a, b) == distance
 
 
 def test_pick_by_number_label_and_typo() -> None:
