@@ -48,20 +48,20 @@ class Cipher:
 
     current: bytes
     older: tuple[bytes, ...] = ()
-    _by_id: dict[str, bytes] = field(default_factory=dict)
+    _by_id: dict[str, AESGCM] = field(default_factory=dict)  # built once per key: rows are sealed every turn
 
     @classmethod
     def from_keys(cls, current: str, *older: str) -> Cipher:
         """Builds a cipher from base64 keys: the first encrypts, all decrypt."""
         keys = [_decode_key(current), *(_decode_key(k) for k in older if k.strip())]
-        return cls(keys[0], tuple(keys[1:]), {key_id(k): k for k in keys})
+        return cls(keys[0], tuple(keys[1:]), {key_id(k): AESGCM(k) for k in keys})
 
     def encrypt(self, plaintext: str) -> str:
         """Returns `kid.nonce.ciphertext`, each part url-safe base64."""
+        kid = key_id(self.current)
         nonce = os.urandom(12)
-        sealed = AESGCM(self.current).encrypt(nonce, plaintext.encode(), None)
-        parts = (key_id(self.current).encode(), nonce, sealed)
-        return ".".join(base64.urlsafe_b64encode(p).decode() for p in parts)
+        sealed = self._by_id[kid].encrypt(nonce, plaintext.encode(), None)
+        return ".".join(base64.urlsafe_b64encode(p).decode() for p in (kid.encode(), nonce, sealed))
 
     def decrypt(self, token: str) -> str:
         """Reverses `encrypt`, using the key the row names."""
@@ -73,7 +73,7 @@ class Cipher:
         if key is None:
             raise DataKeyError(f"no key with id {kid} is configured (set PREVENT_DATA_KEY_OLD)")
         nonce, sealed = base64.urlsafe_b64decode(nonce_b64), base64.urlsafe_b64decode(sealed_b64)
-        return AESGCM(key).decrypt(nonce, sealed, None).decode()
+        return key.decrypt(nonce, sealed, None).decode()
 
     def name_hash(self, name: str) -> str:
         """Returns a keyed hash of a normalised name, to find earlier concerns about a pupil."""
