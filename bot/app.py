@@ -23,7 +23,7 @@ from dialogs.engine import Engine
 from dialogs.ports import Services
 from storage import people, records
 from storage.crypto import Cipher, DataKeyError, key_file_for, load_or_create_key_file
-from storage.db import Database, make_engine, normalise_url, upgrade
+from storage.db import Database, make_engine, normalise_url, startup_lock, upgrade
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -85,11 +85,20 @@ def school_clock(config: SchoolConfig) -> Clock:
     return lambda: datetime.now(zone)
 
 
-async def sync_policies(db: Database, config: SchoolConfig, school_id: int) -> None:
-    """Brings the policy table in line with the school file (a later review date in the file wins)."""
+async def sync_school_file(db: Database, config: SchoolConfig) -> int:
+    """Brings the school, its DSL team and its policies in line with the school file; returns the school id.
+
+    One transaction, and on PostgreSQL one instance at a time: instances starting together would
+    otherwise both insert the same rows.
+    """
     wanted = [(p.key, p.title, p.owner_email, p.last_reviewed, p.interval_months) for p in config.policy_list()]
     async with db.transaction() as session:
-        await records.sync_policies(session, school_id, wanted)
+        await startup_lock(session)
+        school = await people.ensure_school(session, config.school.slug, config.school.name)
+        assert school.id is not None
+        await sync_dsl_team(session, config, school.id)
+        await records.sync_policies(session, school.id, wanted)
+        return school.id
 
 
 async def build(settings: Settings, config: SchoolConfig | None = None, clock: Clock | None = None) -> App:
@@ -98,16 +107,11 @@ async def build(settings: Settings, config: SchoolConfig | None = None, clock: C
     clock = clock or school_clock(config)
     db = Database(make_engine(settings.database_url), make_cipher(settings))
     await upgrade(db.engine)
-    async with db.transaction() as session:
-        school = await people.ensure_school(session, config.school.slug, config.school.name)
-        assert school.id is not None
-        school_id = school.id
-    await sync_dsl_team(db, config, school_id)
+    school_id = await sync_school_file(db, config)
     words = Words(Path(config.content_file) if config.content_file else None)
     directory = SchoolDirectory(db, config, school_id)
     concerns = ConcernService(db, directory, words, clock)
     training = TrainingService(db, directory, config, clock)
-    await sync_policies(db, config, school_id)
     services = Services(desk=concerns, directory=directory, words=words, training=training)
     engine = Engine(all_dialogs(), services, DbSessionStore(db, clock), clock)
     return App(settings, config, db, school_id, words, directory, concerns, training, engine, clock)

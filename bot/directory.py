@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.config import WEEKDAYS, DslMember, SchoolConfig
 from bot.config import Person as ConfigPerson
 from dialogs.messages import UserRef
@@ -96,13 +98,12 @@ def _dsl_contact(member: DslMember) -> Contact:
                    member.phone, member.email)
 
 
-async def sync_dsl_team(db: Database, config: SchoolConfig, school_id: int) -> None:
+async def sync_dsl_team(session: AsyncSession, config: SchoolConfig, school_id: int) -> None:
     """Makes the staff table's DSL flags match the school file (the only source of truth)."""
     dsl = config.dsl_emails()
-    async with db.transaction() as session:
-        for member in config.dsl_team:
-            await people.upsert_staff(session, school_id, member.email, member.name, member.role, True)
-        for staff in await people.list_staff(session, school_id, dsl_only=True):
-            if staff.email not in dsl:
-                staff.is_dsl = False
-                session.add(staff)
+    for member in config.dsl_team:
+        await people.upsert_staff(session, school_id, member.email, member.name, member.role, True)
+    for staff in await people.list_staff(session, school_id, dsl_only=True):
+        if staff.email not in dsl:
+            staff.is_dsl = False
+            session.add(staff)

@@ -95,66 +95,128 @@ def _first_time(event_id: str, new: set[str]) -> bool:
 
 
 class InboxWorker:
-    """Processes accepted events: one conversation's in order, different conversations side by side."""
+    """Processes accepted events: one conversation's in order, up to `concurrency` conversations side by side.
+
+    Due events are read in batches into per-conversation queues; a conversation starts as soon as a
+    slot is free, so one slow turn (Slack slow to answer) never holds up anyone else's.
+    """
 
     def __init__(self, db: Database, platform: str, process: Process, doorbell: Doorbell,
                  concurrency: int = 2) -> None:
         self.db, self.platform, self.process, self.doorbell = db, platform, process, doorbell
-        self._slots = asyncio.Semaphore(concurrency)
-        self._lock = asyncio.Lock()
+        self.concurrency = concurrency
+        self.processed = 0  # events processed since this worker was made
+        self._queued: dict[str, list[InboundEvent]] = {}  # read, not run yet, per conversation, oldest first
+        self._running: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task running its events
+        self._known: set[int] = set()  # ids queued or running
+        self._finished: dict[int, int] = {}  # id -> finish number, for ids a read in flight may still return
+        self._finish_count = 0
         self._lease: Lease | None = None
         self._stopping = False
 
     def stop(self) -> None:
-        """Asks `run_forever` to return once the turn in progress is recorded (a clean shutdown)."""
+        """Asks `run_forever` to return once the turns in progress are recorded (a clean shutdown)."""
         self._stopping = True
         self.doorbell.ring()
 
     async def run_forever(self, lease: Lease | None = None) -> None:
-        """Processes events until cancelled (events accepted before a restart included).
+        """Processes events until stopped or cancelled (events accepted before a restart included).
 
         With a lease, only while this instance holds it: other instances accept events, this one runs them.
         """
         self._lease = lease
         if lease is not None:
             lease.on_taken(self.doorbell.ring)
-        while not self._stopping:
-            if self._may_work():
-                try:
-                    await self.run_once()
-                except Exception:
-                    log.exception("inbox pass failed; will try again")
-            await self.doorbell.wait(1.0)
+        try:
+            while not self._stopping:
+                if not self._may_work():  # another instance may run them now: read afresh if this one takes over
+                    self._unqueue_waiting()
+                elif len(self._running) < self.concurrency:  # a full house reads again when a slot frees
+                    try:
+                        await self.read_due()
+                    except Exception:
+                        log.exception("inbox pass failed; will try again")
+                await self.doorbell.wait(1.0)
+            if self._running:  # stopping: each conversation ends after the turn in hand
+                await asyncio.wait(list(self._running.values()))
+        finally:
+            for task in list(self._running.values()):
+                task.cancel()
 
     def _may_work(self) -> bool:
         return not self._stopping and (self._lease is None or self._lease.held())
 
+    async def read_due(self) -> int:
+        """Queues the due events not queued yet, starts what can start; returns how many were new."""
+        read_after = self._finish_count
+        async with self.db.reading() as session:
+            rows = list(await inbox.due(session, self.platform, utcnow()))
+        # Rows finished while this read ran may be in it (read before they were marked done): skip them.
+        new = [row for row in rows if row.id not in self._known and row.id not in self._finished]
+        self._finished = {key: n for key, n in self._finished.items() if n > read_after}
+        for row in new:
+            assert row.id is not None
+            self._known.add(row.id)
+            self._queued.setdefault(row.conversation_key, []).append(row)
+        self._start_queued()
+        return len(new)
+
+    def _start_queued(self) -> None:
+        """Starts a task for each queued conversation not running, while slots are free."""
+        for key in list(self._queued):
+            if len(self._running) >= self.concurrency or not self._may_work():
+                return
+            if key not in self._running:
+                self._running[key] = asyncio.create_task(self._in_order(key))
+
+    def _unqueue_waiting(self) -> None:
+        """Drops the queued events of conversations not running (not run: the next read finds them again)."""
+        for key in [key for key in self._queued if key not in self._running]:
+            for row in self._queued.pop(key):
+                self._known.discard(row.id or 0)
+
     async def run_once(self) -> int:
         """Processes every due event until none is left; returns how many were processed."""
-        async with self._lock:
-            total = 0
-            while True:
-                async with self.db.reading() as session:
-                    rows = list(await inbox.due(session, self.platform, utcnow()))
-                if not rows:
-                    return total
-                queues: dict[str, list[InboundEvent]] = {}
-                for row in rows:
-                    queues.setdefault(row.conversation_key, []).append(row)
-                done = await asyncio.gather(*(self._in_order(queue) for queue in queues.values()))
-                total += sum(done)
-                if sum(done) == 0:
-                    return total
+        before = self.processed
+        while True:
+            await self.read_due()
+            if not self._running:
+                return self.processed - before
+            await asyncio.wait(list(self._running.values()), return_when=asyncio.FIRST_COMPLETED)
 
-    async def _in_order(self, queue: list[InboundEvent]) -> int:
-        """Processes one conversation's events oldest first, stopping at a failure to keep the order."""
-        async with self._slots:
-            processed = 0
-            for row in queue:
-                if not self._may_work() or not await self._one(row):
+    async def _in_order(self, key: str) -> None:
+        """Processes one conversation's queued events oldest first, stopping at a failure to keep the order."""
+        try:
+            while self._queued.get(key) and self._may_work():
+                row = self._queued[key][0]
+                ok = await self._one(row)
+                self._forget(self._queued[key].pop(0))
+                if not ok:  # the rest wait behind the retry (read again once it has run)
+                    for later in self._queued.pop(key, []):
+                        self._forget(later)
                     break
-                processed += 1
-            return processed
+                self.processed += 1
+        except Exception:  # recording the outcome failed (the database is away): the event stays pending
+            log.exception("%s inbox: could not record an event's outcome; will try again", self.platform)
+            for row in self._queued.pop(key, []):
+                self._forget(row)
+        finally:
+            if not self._may_work():
+                for row in self._queued.pop(key, []):
+                    self._known.discard(row.id or 0)
+            if not self._queued.get(key):
+                self._queued.pop(key, None)
+            self._running.pop(key, None)
+            self._start_queued()
+            if len(self._running) < self.concurrency:
+                self.doorbell.ring()  # a slot is free and nothing queued can use it: read again
+
+    def _forget(self, row: InboundEvent) -> None:
+        """Drops a row from the queues' bookkeeping once it has run (or will be read again)."""
+        assert row.id is not None
+        self._known.discard(row.id)
+        self._finish_count += 1
+        self._finished[row.id] = self._finish_count
 
     async def _one(self, row: InboundEvent) -> bool:
         """Processes one event; on failure schedules a retry (or parks it after many), logging no content."""

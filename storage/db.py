@@ -23,6 +23,7 @@ READ_ONLY = "prevent_read_only"  # execution option: a transaction that only rea
 OUTBOX_WRITTEN = "prevent_outbox_written"  # session.info flag: this transaction queued outbox rows
 AFTER_COMMIT = "prevent_after_commit"  # session.info list: callables to run once this transaction commits
 PG_MIGRATION_LOCK = 7_727_274
+PG_STARTUP_LOCK = 7_727_275
 
 
 def utcnow() -> datetime:
@@ -141,6 +142,13 @@ def _upgrade(connection: Connection, config: Config) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+async def startup_lock(session: AsyncSession) -> None:
+    """On PostgreSQL, waits until no other instance is syncing the school file (held until this transaction ends)."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_STARTUP_LOCK})")
 
 
 async def upgrade(engine: AsyncEngine) -> None:

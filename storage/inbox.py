@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, bindparam, delete, update
+from sqlalchemy import Executable, bindparam, delete, exists, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,13 +43,25 @@ async def accept(session: AsyncSession, school_id: int, platform: str,
     return set(result.scalars().all())
 
 
+_WAITING = aliased(InboundEvent)
+# Pending events whose turn has come, oldest first; none from a conversation while an older event of
+# it waits for a retry, so a person's messages always run in the order they were sent.
+_DUE = (select(InboundEvent)
+        .where(col(InboundEvent.platform) == bindparam("w_platform"), col(InboundEvent.status) == "pending",
+               col(InboundEvent.next_attempt_at) <= bindparam("w_now"),
+               ~exists().where(col(_WAITING.platform) == col(InboundEvent.platform), col(_WAITING.status) == "pending",
+                               col(_WAITING.conversation_key) == col(InboundEvent.conversation_key),
+                               col(_WAITING.id) < col(InboundEvent.id),
+                               col(_WAITING.next_attempt_at) > bindparam("w_now")))
+        .order_by(col(InboundEvent.id)).limit(bindparam("w_limit")))
+
+
 async def due(session: AsyncSession, platform: str, now: datetime, limit: int = 200) -> Sequence[InboundEvent]:
-    """Returns pending events whose turn has come, oldest first."""
-    query = (select(InboundEvent)
-             .where(InboundEvent.platform == platform, InboundEvent.status == "pending",
-                    col(InboundEvent.next_attempt_at) <= now)
-             .order_by(col(InboundEvent.id)).limit(limit))
-    return (await session.exec(query)).all()
+    """Returns pending events whose turn has come, oldest first, keeping each conversation's order.
+
+    An event waiting for a retry holds back the later events of its conversation until it has run.
+    """
+    return (await session.exec(_DUE, params={"w_platform": platform, "w_now": now, "w_limit": limit})).all()
 
 
 _TABLE = InboundEvent.__table__  # type: ignore[attr-defined]

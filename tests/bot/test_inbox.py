@@ -74,6 +74,63 @@ async def test_a_failure_holds_the_conversation_and_is_retried(app: App, caplog:
     assert seen == ["first", "second"]
 
 
+async def test_a_later_message_waits_while_an_earlier_one_waits_for_its_retry(any_app: App) -> None:
+    inbox = DbInbox(any_app.db, any_app.school_id, "slack", Doorbell())
+    await inbox.accept("Ev1", "slack:T:D1", {"text": "first"})
+    failing, seen = [True], []
+
+    async def process(payload: dict[str, str]) -> None:
+        if failing[0] and payload["text"] == "first":
+            raise RuntimeError("Slack is down")
+        seen.append(payload["text"])
+
+    worker = InboxWorker(any_app.db, "slack", process, Doorbell())
+    assert await worker.run_once() == 0  # failed: its retry is due in two seconds
+    await inbox.accept("Ev2", "slack:T:D1", {"text": "second"})
+    await inbox.accept("Ev3", "slack:T:D2", {"text": "someone else"})
+    assert await worker.run_once() == 1  # the other conversation runs; "second" waits behind "first"
+    assert seen == ["someone else"]
+    failing[0] = False
+    async with any_app.db.transaction() as session:
+        for row in (await session.exec(select(InboundEvent))).all():
+            row.next_attempt_at = row.received_at
+            session.add(row)
+    assert await worker.run_once() == 2
+    assert seen == ["someone else", "first", "second"]
+
+
+async def test_a_slow_turn_does_not_hold_up_other_conversations(app: App) -> None:
+    import asyncio
+
+    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    slow_started, release, seen = asyncio.Event(), asyncio.Event(), []
+
+    async def process(payload: dict[str, str]) -> None:
+        if payload["text"] == "slow":
+            slow_started.set()
+            await release.wait()
+        seen.append(payload["text"])
+
+    worker = InboxWorker(app.db, "slack", process, inbox.doorbell)
+    running = asyncio.create_task(worker.run_forever())
+    await inbox.accept("Ev1", "slack:T:D1", {"text": "slow"})
+    await asyncio.wait_for(slow_started.wait(), 5)
+    await inbox.accept("Ev2", "slack:T:D2", {"text": "quick"})  # arrives while the slow turn runs
+    for _ in range(100):
+        if seen:
+            break
+        await asyncio.sleep(0.02)
+    assert seen == ["quick"]
+    release.set()
+    for _ in range(100):
+        if len(seen) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert seen == ["quick", "slow"]
+    worker.stop()
+    await asyncio.wait_for(running, 5)
+
+
 async def test_an_event_that_always_fails_is_parked_not_lost(app: App) -> None:
     inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
     await inbox.accept("Ev1", "slack:T:D1", {"text": "x"})

@@ -7,16 +7,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 
-from bot.app import App, build
+from bot.app import App, build, sync_school_file
 from bot.config import demo_text, parse
 from bot.delivery import OutboxDispatcher
 from bot.inbox import DbInbox, Doorbell, InboxWorker
 from bot.leases import Lease
 from storage import leases
 from storage.db import utcnow
-from storage.models import InboundEvent, Outbox
+from storage.models import InboundEvent, Outbox, Policy, Staff
 from tests.bot.test_delivery import FakePlatform, queued
 from tests.conftest import make_settings
 from tests.helpers import FrozenClock
@@ -173,3 +174,24 @@ async def test_a_holder_that_stops_renewing_is_replaced_after_the_lease_runs_out
     finally:
         await stop(standby)
         await finished(keeper)
+
+
+async def test_instances_starting_together_set_the_school_up_once(any_db_url: str) -> None:
+    apps = [await build(make_settings(any_db_url), config=parse(demo_text(), "demo"), clock=FrozenClock())
+            for _ in range(4)]
+    try:
+        for n in range(5):  # all four bring the school file's policies in at the same moment
+            config = parse(demo_text().replace('slug = "demo"', f'slug = "new-{n}"'), "demo")
+            await sync_school_file(apps[0].db, config)
+            async with apps[0].db.transaction() as session:
+                await session.exec(delete(Policy))  # type: ignore[call-overload]
+            ids = await asyncio.gather(*(sync_school_file(app.db, config) for app in apps))
+            assert len(set(ids)) == 1
+            async with apps[0].db.transaction() as session:
+                policies = (await session.exec(select(Policy).where(Policy.school_id == ids[0]))).all()
+                assert len(policies) == len(config.policy_list())
+                dsl = (await session.exec(select(Staff).where(Staff.school_id == ids[0], col(Staff.is_dsl)))).all()
+                assert sorted(s.email for s in dsl) == sorted(config.dsl_emails())
+    finally:
+        for app in apps:
+            await app.close()
