@@ -152,7 +152,7 @@ async def run_load(url: str, events: int, concurrency: int, setup: list[str], lo
         started = time.perf_counter()
         await asyncio.gather(*(sender(n) for n in range(concurrency)))
         elapsed = time.perf_counter() - started
-        await settle(fake)
+        await settle(fake, expect=posts_before + len(latencies))  # every message gets one reply
     latencies.sort()
     result = {"p50_ms": statistics.median(latencies) * 1000,
               "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
@@ -167,12 +167,18 @@ async def run_load(url: str, events: int, concurrency: int, setup: list[str], lo
     return result
 
 
-async def settle(fake: FakeSlack | None, quiet: float = 0.5) -> None:
-    """Waits until the fake Slack has had no reply posted for `quiet` seconds (the bot's backlog is done)."""
+async def settle(fake: FakeSlack | None, expect: int = 0, quiet: float = 0.5, stalled: float = 10.0) -> None:
+    """Waits until the fake Slack has `expect` replies (or, without one, none for `quiet` seconds).
+
+    Fails if replies stop coming for `stalled` seconds before that: a stalled bot is a finding, not a figure.
+    """
     if fake is None:
         return
-    seen = -1
-    while seen != fake.posts:
+    seen, still = -1, 0.0
+    while (fake.posts < expect) if expect else (seen != fake.posts):
+        still = still + quiet if seen == fake.posts else 0.0
+        if still >= stalled:
+            raise RuntimeError(f"the bot stopped replying: {fake.posts} of {expect} replies after {stalled:.0f} s")
         seen = fake.posts
         await asyncio.sleep(quiet)
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, bindparam, delete, exists, update
+from sqlalchemy import Executable, bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,16 +42,15 @@ async def accept(session: AsyncSession, school_id: int, platform: str,
     return set(result.scalars().all())
 
 
-_WAITING = aliased(InboundEvent)
-# Pending events whose turn has come, oldest first; none from a conversation while an older event of
-# it waits for a retry, so a person's messages always run in the order they were sent.
+# Conversations with an event waiting for a retry: their later events wait too, so a person's messages
+# always run in the order they were sent. (Uncorrelated, so it is worked out once per query.)
+_RETRYING = (select(col(InboundEvent.conversation_key))
+             .where(col(InboundEvent.platform) == bindparam("w_platform"), col(InboundEvent.status) == "pending",
+                    col(InboundEvent.next_attempt_at) > bindparam("w_now")))
 _DUE = (select(InboundEvent)
         .where(col(InboundEvent.platform) == bindparam("w_platform"), col(InboundEvent.status) == "pending",
                col(InboundEvent.next_attempt_at) <= bindparam("w_now"),
-               ~exists().where(col(_WAITING.platform) == col(InboundEvent.platform), col(_WAITING.status) == "pending",
-                               col(_WAITING.conversation_key) == col(InboundEvent.conversation_key),
-                               col(_WAITING.id) < col(InboundEvent.id),
-                               col(_WAITING.next_attempt_at) > bindparam("w_now")))
+               col(InboundEvent.conversation_key).not_in(_RETRYING))
         .order_by(col(InboundEvent.id)).limit(bindparam("w_limit")))
 
 
