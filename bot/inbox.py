@@ -102,9 +102,9 @@ class InboxWorker:
     """
 
     def __init__(self, db: Database, platform: str, process: Process, doorbell: Doorbell,
-                 concurrency: int = 2) -> None:
+                 concurrency: int = 2, poll_seconds: float = 1.0) -> None:
         self.db, self.platform, self.process, self.doorbell = db, platform, process, doorbell
-        self.concurrency = concurrency
+        self.concurrency, self.poll_seconds = concurrency, poll_seconds  # polls also find work a wake-up missed
         self.processed = 0  # events processed since this worker was made
         self._queued: dict[str, list[InboundEvent]] = {}  # read, not run yet, per conversation, oldest first
         self._running: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task running its events
@@ -136,7 +136,7 @@ class InboxWorker:
                         await self.read_due()
                     except Exception:
                         log.exception("inbox pass failed; will try again")
-                await self.doorbell.wait(1.0)
+                await self.doorbell.wait(self.poll_seconds)
             if self._running:  # stopping: each conversation ends after the turn in hand
                 await asyncio.wait(list(self._running.values()))
         finally:

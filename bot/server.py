@@ -20,6 +20,7 @@ from bot.platforms import Platform, configured_platforms
 from bot.settings import Settings
 from storage import inbox, people
 from storage.db import utcnow
+from storage.wakeups import WorkListener
 
 log = logging.getLogger(__name__)
 APP_KEY = web.AppKey("prevent_app", App)
@@ -75,6 +76,11 @@ async def _background(web_app: web.Application) -> AsyncIterator[None]:
     sender = asyncio.create_task(dispatcher.run_forever(lease))
     workers = [asyncio.create_task(w.run_forever(lease)) for w in inboxes]
     keeper = asyncio.create_task(lease.keep())
+    listener = WorkListener(web_app[APP_KEY].db)  # PostgreSQL: work stored by other instances wakes ours
+    listener.on("outbox", dispatcher.wake)
+    for inbox_worker in inboxes:
+        listener.on(f"inbox:{inbox_worker.platform}", inbox_worker.doorbell.ring)
+    listening = asyncio.create_task(listener.run_forever())
     housekeeping = asyncio.create_task(_housekeeping(web_app[APP_KEY]))
     scheduler = start_scheduler(web_app[APP_KEY])
     yield
@@ -87,7 +93,7 @@ async def _background(web_app: web.Application) -> AsyncIterator[None]:
     await _finish([sender, *workers], STOP_SECONDS)
     lease.stop()
     await _finish([keeper], STOP_SECONDS)
-    await _finish([housekeeping], 0)
+    await _finish([housekeeping, listening], 0)
     for platform in platforms:
         await platform.stop()
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,9 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "prevent_read_only"  # execution option: a transaction that only reads (SQLite: no write lock)
 OUTBOX_WRITTEN = "prevent_outbox_written"  # session.info flag: this transaction queued outbox rows
 AFTER_COMMIT = "prevent_after_commit"  # session.info list: callables to run once this transaction commits
+ANNOUNCE = "prevent_announce"  # session.info set: work other instances should hear of once this commits
+WORK_CHANNEL = "prevent_work"  # the PostgreSQL LISTEN/NOTIFY channel that carries those announcements
+_NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 PG_MIGRATION_LOCK = 7_727_274
 PG_STARTUP_LOCK = 7_727_275
 
@@ -87,6 +90,16 @@ class Database:
         """Calls `listener` after each commit that queued outbox rows (the sender wakes at once)."""
         self._outbox_listeners.append(listener)
 
+    async def _announce(self, session: AsyncSession) -> None:
+        """On PostgreSQL, tells the other instances (at commit) what work this transaction stored."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        news = set(session.info.pop(ANNOUNCE, ()))
+        if session.info.get(OUTBOX_WRITTEN):
+            news.add("outbox")
+        for payload in sorted(news):
+            await (await session.connection()).execute(_NOTIFY, {"channel": WORK_CHANNEL, "payload": payload})
+
     def _committed(self, session: AsyncSession) -> None:
         for callback in session.info.pop(AFTER_COMMIT, []):
             callback()
@@ -102,6 +115,7 @@ class Database:
             async with self._sessions() as session:
                 async with session.begin():
                     yield session
+                    await self._announce(session)
                 self._committed(session)
             return
         async with lock:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import utcnow
+from storage.db import ANNOUNCE, utcnow
 from storage.models import InboundEvent
 
 _ACCEPT: dict[str, Executable] = {}
@@ -39,7 +39,10 @@ async def accept(session: AsyncSession, school_id: int, platform: str,
              "payload_enc": sealed, "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
             for event_id, key, sealed in events]
     result = await connection.execute(_accept_statement(connection.dialect.name), rows)
-    return set(result.scalars().all())
+    new = set(result.scalars().all())
+    if new:  # the instance running turns may be another one: it hears of these at commit
+        session.info.setdefault(ANNOUNCE, set()).add(f"inbox:{platform}")
+    return new
 
 
 # Conversations with an event waiting for a retry: their later events wait too, so a person's messages

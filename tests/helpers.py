@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from aiohttp import web
 
 from bot.delivery import OutboxDispatcher
