@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
+import pytest
 from aiohttp import web
 
+from bot.app import App
 from bot.delivery import OutboxDispatcher
 from dialogs.engine import Engine
 from dialogs.messages import Inbound, Reply, UserRef
@@ -117,6 +120,21 @@ async def fresh_postgres(base_url: str, prefix: str = "prevent_test") -> AsyncIt
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@asynccontextmanager
+async def two_postgres_instances(make: Callable[[str], Awaitable[App]]) -> AsyncIterator[tuple[App, App]]:
+    """Two apps started together on one throw-away PostgreSQL database, as two server instances; skips without one."""
+    base = postgres_url()
+    if base is None:
+        pytest.skip("PREVENT_TEST_POSTGRES_URL is not set (CI sets it)")
+    async with fresh_postgres(base) as url:
+        first, second = await asyncio.gather(make(url), make(url))
+        try:
+            yield first, second
+        finally:
+            await first.close()
+            await second.close()
 
 
 async def serve(web_app: web.Application) -> tuple[web.AppRunner, str]:

@@ -25,6 +25,14 @@ async def any_app(any_db_url: str) -> AsyncIterator[App]:
     await built.close()
 
 
+async def retry_now(app: App) -> None:
+    """Makes every event's next attempt due now (instead of waiting for its back-off)."""
+    async with app.db.transaction() as session:
+        for row in (await session.exec(select(InboundEvent))).all():
+            row.next_attempt_at = row.received_at
+            session.add(row)
+
+
 async def rows(app: App) -> list[InboundEvent]:
     async with app.db.transaction() as session:
         return list((await session.exec(select(InboundEvent))).all())
@@ -66,10 +74,7 @@ async def test_a_failure_holds_the_conversation_and_is_retried(app: App, caplog:
     assert [r.attempts for r in await rows(app)] == [1, 0]  # the second waits behind the first
     assert "first" not in caplog.text
     failing[0] = False
-    async with app.db.transaction() as session:
-        for row in (await session.exec(select(InboundEvent))).all():
-            row.next_attempt_at = row.received_at
-            session.add(row)
+    await retry_now(app)
     assert await worker.run_once() == 2
     assert seen == ["first", "second"]
 
@@ -91,10 +96,7 @@ async def test_a_later_message_waits_while_an_earlier_one_waits_for_its_retry(an
     assert await worker.run_once() == 1  # the other conversation runs; "second" waits behind "first"
     assert seen == ["someone else"]
     failing[0] = False
-    async with any_app.db.transaction() as session:
-        for row in (await session.exec(select(InboundEvent))).all():
-            row.next_attempt_at = row.received_at
-            session.add(row)
+    await retry_now(any_app)
     assert await worker.run_once() == 2
     assert seen == ["someone else", "first", "second"]
 
@@ -140,10 +142,7 @@ async def test_an_event_that_always_fails_is_parked_not_lost(app: App) -> None:
 
     worker = InboxWorker(app.db, "slack", process, Doorbell())
     for _ in range(MAX_ATTEMPTS):
-        async with app.db.transaction() as session:
-            for row in (await session.exec(select(InboundEvent))).all():
-                row.next_attempt_at = row.received_at
-                session.add(row)
+        await retry_now(app)
         await worker.run_once()
     [row] = await rows(app)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)

@@ -13,7 +13,7 @@ from bot.app import App
 from bot.reminders.jobs import run_job
 from bot.scheduler import school_of, start_scheduler
 from storage.models import Dispatch, Outbox
-from tests.helpers import LONDON, FrozenClock, fresh_postgres, postgres_url
+from tests.helpers import LONDON, FrozenClock, two_postgres_instances
 from tests.reminders.conftest import make_app
 
 pytestmark = pytest.mark.postgres
@@ -22,14 +22,8 @@ MONDAY = datetime(2026, 11, 30, 8, 30, tzinfo=LONDON)
 
 @pytest.fixture
 async def two_apps() -> AsyncIterator[tuple[App, App]]:
-    base = postgres_url()
-    if base is None:
-        pytest.skip("PREVENT_TEST_POSTGRES_URL is not set (CI sets it)")
-    async with fresh_postgres(base) as url:
-        first, second = await asyncio.gather(make_app(url, FrozenClock(MONDAY)), make_app(url, FrozenClock(MONDAY)))
-        yield first, second
-        await first.close()
-        await second.close()
+    async with two_postgres_instances(lambda url: make_app(url, FrozenClock(MONDAY))) as apps:
+        yield apps
 
 
 async def counted(app: App) -> tuple[int, int, int]:

@@ -13,7 +13,7 @@ from bot.inbox import DbInbox, Doorbell, InboxWorker
 from storage import outbox
 from storage.wakeups import WorkListener
 from tests.conftest import make_settings
-from tests.helpers import FrozenClock, fresh_postgres, postgres_url
+from tests.helpers import FrozenClock, two_postgres_instances
 
 pytestmark = pytest.mark.postgres
 NEVER = 3600.0  # a poll interval the test never reaches: only a wake-up can explain the work being done
@@ -21,15 +21,9 @@ NEVER = 3600.0  # a poll interval the test never reaches: only a wake-up can exp
 
 @pytest.fixture
 async def two_instances() -> AsyncIterator[tuple[App, App]]:
-    base = postgres_url()
-    if base is None:
-        pytest.skip("PREVENT_TEST_POSTGRES_URL is not set (CI sets it)")
-    async with fresh_postgres(base) as url:
-        first = await build(make_settings(url), config=parse(demo_text(), "demo"), clock=FrozenClock())
-        second = await build(make_settings(url), config=parse(demo_text(), "demo"), clock=FrozenClock())
-        yield first, second
-        await first.close()
-        await second.close()
+    async with two_postgres_instances(
+            lambda url: build(make_settings(url), config=parse(demo_text(), "demo"), clock=FrozenClock())) as apps:
+        yield apps
 
 
 async def test_events_and_outbox_rows_stored_by_one_instance_wake_the_other(two_instances: tuple[App, App]) -> None:
