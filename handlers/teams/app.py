@@ -6,7 +6,6 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-import jwt
 from aiohttp import web
 from botbuilder.core import serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -125,10 +124,18 @@ class TeamsEndpoint:
         except (ClientException, ValueError, TypeError, AttributeError):
             return web.json_response({"error": "not an activity"}, status=400)
         try:
-            answer = await self.adapter.process_activity(auth, activity, self.turns.on_turn)
-        except (PermissionError, jwt.PyJWTError):
+            authenticated = await self.adapter.bot_framework_authentication.authenticate_request(activity, auth)
+        except PermissionError:  # the SDK's "not authorised" (an OSError, so before the next clause)
             log.warning("Teams request with a missing or invalid token refused")
             return web.json_response({"error": "unauthorized"}, status=401)
+        except OSError as exc:  # requests' errors: Microsoft's signing keys could not be fetched; the connector retries
+            log.error("Teams request not checked: the Bot Framework signing keys are unreachable (%s)",
+                      type(exc).__name__)
+            return web.json_response({"error": "cannot check the token now"}, status=503)
+        except Exception:  # PermissionError, jwt errors, and bare Exception/IndexError (an unknown key id) from the SDK
+            log.warning("Teams request with a missing or invalid token refused")
+            return web.json_response({"error": "unauthorized"}, status=401)
+        answer = await self.adapter.process_activity(authenticated, activity, self.turns.on_turn)
         if answer is not None:
             return web.json_response(serializer_helper(answer.body), status=answer.status)
         return web.Response(status=200)
