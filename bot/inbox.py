@@ -106,9 +106,9 @@ class InboxWorker:
         self.db, self.platform, self.process, self.doorbell = db, platform, process, doorbell
         self.concurrency, self.poll_seconds = concurrency, poll_seconds  # polls also find work a wake-up missed
         self.processed = 0  # events processed since this worker was made
-        self._queued: dict[str, list[InboundEvent]] = {}  # read, not run yet, per conversation, oldest first
+        # Read and not finished, per conversation, oldest first; the one running stays first until it is done.
+        self._queued: dict[str, list[InboundEvent]] = {}
         self._running: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task running its events
-        self._known: set[int] = set()  # ids queued or running
         self._finished: dict[int, int] = {}  # id -> finish number, for ids a read in flight may still return
         self._finish_count = 0
         self._lease: Lease | None = None
@@ -152,11 +152,10 @@ class InboxWorker:
         async with self.db.reading() as session:
             rows = list(await inbox.due(session, self.platform, utcnow()))
         # Rows finished while this read ran may be in it (read before they were marked done): skip them.
-        new = [row for row in rows if row.id not in self._known and row.id not in self._finished]
+        queued = {row.id for queue in self._queued.values() for row in queue}
+        new = [row for row in rows if row.id not in queued and row.id not in self._finished]
         self._finished = {key: n for key, n in self._finished.items() if n > read_after}
         for row in new:
-            assert row.id is not None
-            self._known.add(row.id)
             self._queued.setdefault(row.conversation_key, []).append(row)
         self._start_queued()
         return len(new)
@@ -172,8 +171,7 @@ class InboxWorker:
     def _unqueue_waiting(self) -> None:
         """Drops the queued events of conversations not running (not run: the next read finds them again)."""
         for key in [key for key in self._queued if key not in self._running]:
-            for row in self._queued.pop(key):
-                self._known.discard(row.id or 0)
+            del self._queued[key]
 
     async def run_once(self) -> int:
         """Processes every due event until none is left; returns how many were processed."""
@@ -201,20 +199,15 @@ class InboxWorker:
             for row in self._queued.pop(key, []):
                 self._forget(row)
         finally:
-            if not self._may_work():
-                for row in self._queued.pop(key, []):
-                    self._known.discard(row.id or 0)
-            if not self._queued.get(key):
-                self._queued.pop(key, None)
+            self._queued.pop(key, None)  # anything left was not run (lease lost, stopping): read afresh later
             self._running.pop(key, None)
             self._start_queued()
             if len(self._running) < self.concurrency:
                 self.doorbell.ring()  # a slot is free and nothing queued can use it: read again
 
     def _forget(self, row: InboundEvent) -> None:
-        """Drops a row from the queues' bookkeeping once it has run (or will be read again)."""
+        """Records that a row left the queue (run, or held back by a retry), so a read in flight cannot requeue it."""
         assert row.id is not None
-        self._known.discard(row.id)
         self._finish_count += 1
         self._finished[row.id] = self._finish_count
 

@@ -14,11 +14,14 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 from aiohttp import web
+from sqlmodel import select
 
 from bot.app import App
 from bot.delivery import OutboxDispatcher
 from dialogs.engine import Engine
 from dialogs.messages import Inbound, Reply, UserRef
+from storage.db import utcnow
+from storage.models import Outbox
 
 LONDON = ZoneInfo("Europe/London")
 TEST_KEY = "dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0xMjM0NTY3ODk"  # 32 made-up bytes, tests only
@@ -155,3 +158,13 @@ async def drain(dispatcher: OutboxDispatcher, passes: int = 8) -> int:
         if not sent:
             break
     return total
+
+
+async def outbox_due_now(app: App, created_minutes_ago: float = 0) -> None:
+    """Makes every pending outbox row due now (and, if asked, older than it is): no waiting in tests."""
+    async with app.db.transaction() as session:
+        for row in (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all():
+            row.next_attempt_at = utcnow()
+            if created_minutes_ago:
+                row.created_at = utcnow() - timedelta(minutes=created_minutes_ago)
+            session.add(row)

@@ -9,7 +9,6 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,14 +16,11 @@ from urllib.parse import urlencode
 import aiohttp
 import pytest
 from aiohttp import web
-from sqlmodel import select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
 from bot.server import DISPATCHER_KEY, build_web_app
 from bot.slack_platform import SlackPlatform
-from storage.db import utcnow
-from storage.models import Outbox
 from tests.conftest import make_settings
 from tests.handlers.slack.fake_slack import TEAM, TOKEN, Call, FakeSlack, dm
 from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock, drain, serve
@@ -174,13 +170,3 @@ async def slack(tmp_path: Path, clock: FrozenClock, fake: FakeSlack, any_db_url:
     """The server with Slack on; SQLite, and PostgreSQL in CI."""
     async for harness in start(tmp_path, clock, fake, database_url=any_db_url):
         yield harness
-
-
-async def due_now(slack: Harness, created_minutes_ago: float = 0) -> None:
-    """Makes every pending row due now (and, if asked, older than it is): no waiting in tests."""
-    async with slack.app.db.transaction() as session:
-        for row in (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all():
-            row.next_attempt_at = utcnow()
-            if created_minutes_ago:
-                row.created_at = utcnow() - timedelta(minutes=created_minutes_ago)
-            session.add(row)

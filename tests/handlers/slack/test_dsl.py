@@ -6,10 +6,10 @@ from bot.concerns import staff_destination
 from dialogs.messages import Reply
 from storage import concerns as store
 from storage import outbox, people
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness, due_now
+from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness
 from tests.handlers.slack.fake_slack import dm
 from tests.handlers.slack.test_concern import NARRATIVE, PUPIL, WORDS, raise_concern
-from tests.helpers import TEACHER_EMAIL
+from tests.helpers import TEACHER_EMAIL, outbox_due_now
 
 ALEX_DM, SAM_DM, OLLY_DM, TEACHER_DM = (dm(PEOPLE[w][0]) for w in ("alex", "sam", "olly", "teacher"))
 
@@ -106,15 +106,14 @@ async def test_acknowledge_note_action_close_with_the_reporter_told(slack: Harne
 
 
 async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on_it(slack: Harness) -> None:
-
     await raise_concern(slack)
     slack.fake.down = True
     assert await slack.drain() == 0
     slack.fake.down = False
     await slack.press("alex", "dsl:ack:1")  # e.g. from the list of open concerns
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     await slack.drain()
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     await slack.drain()
     alerts = [c for c in slack.fake.posts(DSL_CHANNEL) if "thread_ts" not in c.args]
     assert len(alerts) == 1, "one alert, not a second one for the update"
@@ -157,7 +156,7 @@ async def test_the_reporters_dm_is_opened_once_and_opened_again_if_slack_no_long
                                  "reporter_update", {"reply": Reply(text).to_json()})
     slack.fake.fail("chat.postMessage", error="channel_not_found")  # e.g. the workspace was migrated
     await slack.drain()
-    await due_now(slack)  # the retry, without waiting for its backoff
+    await outbox_due_now(slack.app)  # the retry, without waiting for its backoff
     await slack.drain()
     told = [c.text for c in slack.fake.posts(TEACHER_DM)]
     assert "A first reminder" in told[-2] and "A second reminder" in told[-1]

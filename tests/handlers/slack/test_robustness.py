@@ -14,10 +14,10 @@ from sqlmodel import func, select
 from bot.admin import run_doctor
 from storage.db import utcnow
 from storage.models import Audit, DialogSession, InboundEvent, Outbox, ProcessedEvent
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, due_now, sign, slack_school, start
+from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, sign, slack_school, start
 from tests.handlers.slack.fake_slack import FakeSlack, dm
 from tests.handlers.slack.test_concern import raise_concern
-from tests.helpers import FrozenClock
+from tests.helpers import FrozenClock, outbox_due_now
 
 TEACHER, TEACHER_DM = PEOPLE["teacher"][0], dm(PEOPLE["teacher"][0])
 
@@ -64,7 +64,7 @@ async def test_429_waits_as_told_then_succeeds(slack: Harness) -> None:
         row = (await session.exec(select(Outbox).where(Outbox.kind == "dsl_alert"))).one()
     assert "rate limited" in row.last_error and row.status == "pending"
     assert timedelta(seconds=5) < row.next_attempt_at - utcnow() <= timedelta(seconds=7)
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     assert await slack.drain() == 1
     assert len(slack.fake.posts(DSL_CHANNEL)) == 1
 
@@ -74,9 +74,9 @@ async def test_500_and_errors_are_retried(slack: Harness) -> None:
     slack.fake.fail("chat.postMessage", status=500)
     slack.fake.fail("chat.postMessage", error="internal_error")
     assert await slack.drain() == 0
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     assert await slack.drain() == 0
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     assert await slack.drain() == 1
     assert len(slack.fake.posts(DSL_CHANNEL)) == 1
 
@@ -86,12 +86,12 @@ async def test_an_outage_falls_back_to_each_dsl_member_directly(
     await raise_concern(slack)
     slack.fake.down = True
     assert await slack.drain() == 0
-    await due_now(slack, created_minutes_ago=6)
+    await outbox_due_now(slack.app, created_minutes_ago=6)
     with caplog.at_level(logging.ERROR):
         assert await slack.drain() == 0
     assert any("undelivered" in r.getMessage() for r in caplog.records)
     slack.fake.down = False
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     await slack.drain()
     assert len(slack.fake.posts(DSL_CHANNEL)) == 1, "the alert still reaches the channel once Slack is back"
     for who in ("alex", "sam"):
@@ -123,9 +123,9 @@ async def test_a_public_bot_less_or_shared_dsl_channel_is_refused(
     async with slack.app.db.transaction() as session:
         row = (await session.exec(select(Outbox).where(Outbox.kind == "dsl_alert"))).one()
     assert says in row.last_error
-    await due_now(slack, created_minutes_ago=6)
+    await outbox_due_now(slack.app, created_minutes_ago=6)
     await slack.drain()
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     await slack.drain()
     assert "C-2026-0001" in slack.fake.posts(dm(PEOPLE["alex"][0]))[-1].text, "the DSL team still hears"
 
@@ -174,7 +174,7 @@ async def test_a_reply_slack_refuses_goes_to_the_outbox_and_the_turn_is_not_repe
     body = slack.event_body(event, "Ev0REFUSED")
     assert await slack.post(body, "application/json") == 200
     assert await slack.post(body, "application/json") == 200  # Slack's retry is still dropped
-    await due_now(slack)
+    await outbox_due_now(slack.app)
     await slack.drain()
     asked = [c for c in slack.fake.posts(TEACHER_DM) if "Who is the concern about" in c.text]
     assert len(asked) == 1, "the next question arrives once, through the outbox"

@@ -18,7 +18,7 @@ from tests.handlers.teams.conftest import TEAM, TENANT, Harness, start
 from tests.handlers.teams.fake_connector import FakeConnector
 from tests.handlers.teams.test_concern import raise_concern
 from tests.handlers.teams.test_dsl import alert_id
-from tests.helpers import FrozenClock
+from tests.helpers import FrozenClock, outbox_due_now
 
 
 async def count(teams: Harness, model: type) -> int:
@@ -84,27 +84,17 @@ async def test_local_mode_is_reported_as_not_ready(teams: Harness) -> None:
         assert response.status == 503
 
 
-async def _due_now(teams: Harness, created_minutes_ago: float = 0) -> None:
-    """Makes every pending row due now (and, if asked, older than it is): no waiting in tests."""
-    async with teams.app.db.transaction() as session:
-        for row in (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all():
-            row.next_attempt_at = utcnow()
-            if created_minutes_ago:
-                row.created_at = utcnow() - timedelta(minutes=created_minutes_ago)
-            session.add(row)
-
-
 async def test_an_outage_falls_back_to_each_dsl_member_directly(
         teams: Harness, caplog: pytest.LogCaptureFixture) -> None:
     await raise_concern(teams)
     teams.fake.down = True
     assert await teams.drain() == 0
-    await _due_now(teams, created_minutes_ago=6)
+    await outbox_due_now(teams.app, created_minutes_ago=6)
     with caplog.at_level(logging.ERROR):
         assert await teams.drain() == 0
     assert any("undelivered" in r.getMessage() for r in caplog.records)
     teams.fake.down = False
-    await _due_now(teams)
+    await outbox_due_now(teams.app)
     await teams.drain()
     assert len(teams.fake.sent_to(TEAM)) == 1, "the alert still reaches the channel once it is back"
     for who in ("alex", "sam"):
@@ -123,7 +113,7 @@ async def test_429_waits_as_told_then_succeeds(teams: Harness) -> None:
         row = (await session.exec(select(Outbox).where(Outbox.kind == "dsl_alert"))).one()
     assert "429" in row.last_error
     assert timedelta(seconds=5) < row.next_attempt_at - utcnow() <= timedelta(seconds=7)
-    await _due_now(teams)
+    await outbox_due_now(teams.app)
     assert await teams.drain() == 1
     assert len(teams.fake.sent_to(TEAM)) == 1
 
@@ -155,12 +145,12 @@ async def test_a_decision_made_during_an_outage_waits_for_the_alert_and_shows_on
     acknowledged = await teams.tap("alex", "dsl:ack:1", token="")
     assert any("acknowledged C-2026-0001" in c.text for c in acknowledged)
     teams.fake.down = True
-    await _due_now(teams)
+    await outbox_due_now(teams.app)
     assert await teams.drain() == 0
     teams.fake.down = False
-    await _due_now(teams)
+    await outbox_due_now(teams.app)
     await teams.drain()
-    await _due_now(teams)
+    await outbox_due_now(teams.app)
     await teams.drain()
     channel = teams.fake.sent_to(TEAM)
     cards = [c for c in channel if c.conversation == TEAM]
