@@ -62,7 +62,7 @@ async def export_concerns(app: App, references: Sequence[str], pupil: str,
             elif concern not in found:
                 found.append(concern)
         if pupil.strip():
-            for concern in await store.about_pupil(session, app.school_id, app.db.cipher.name_hash(pupil)):
+            for concern in await store.about_pupil(session, app.school_id, app.db.cipher.name_hashes(pupil)):
                 if concern not in found:
                     found.append(concern)
         if missing:
@@ -93,11 +93,11 @@ async def _record(app: App, session: AsyncSession,
 
 async def run_doctor(app: App) -> list[str]:
     """Runs every check and returns the problems found (empty when all is well)."""
-    from bot.checks import all_checks
+    from bot.checks import doctor_checks
     from bot.platforms import configured_platforms
 
     problems: list[str] = []
-    for check in all_checks():
+    for check in doctor_checks():
         problems += await check(app)
     for platform in configured_platforms(app):
         problems += await platform.readiness()

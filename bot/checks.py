@@ -28,6 +28,21 @@ async def config_check(app: App) -> list[str]:
     return []
 
 
+async def data_key_check(app: App) -> list[str]:
+    """Every encrypted value opens with a configured key, and no retired key is still configured."""
+    from bot.rekey import key_problems
+
+    try:
+        return await key_problems(app.db)
+    except Exception as exc:
+        return [f"could not check which data keys are in use: {type(exc).__name__}"]
+
+
+def doctor_checks() -> list[Check]:
+    """Returns `all_checks` and the slower ones only `prevent-bot doctor` runs (they read whole tables)."""
+    return [*all_checks(), data_key_check]
+
+
 def all_checks() -> list[Check]:
     """Returns every check, platform checks included when the platform is configured."""
     checks: list[Check] = [config_check, database_check]

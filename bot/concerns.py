@@ -25,11 +25,17 @@ from dialogs.ports import (
 )
 from storage import concerns as store
 from storage import outbox, people
+from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import Concern
 
 log = logging.getLogger(__name__)
 DSL_CHANNEL = "dsl"
+
+
+def pupil_hash(cipher: Cipher, draft: ConcernDraft) -> str:
+    """The keyed hash that finds a concern again by the pupil's name ('' when no pupil is named)."""
+    return cipher.name_hash(draft.pupils) if draft.pupils else ""
 
 
 def staff_destination(staff_id: int) -> str:
@@ -107,7 +113,7 @@ class ConcernService:
         concern.year_group = draft.year_group[:80]
         concern.urgent = concern.urgent or draft.urgent
         concern.details_enc = cipher.encrypt(json.dumps(draft.to_json()))
-        concern.pupil_hash = cipher.name_hash(draft.pupils) if draft.pupils else ""
+        concern.pupil_hash = pupil_hash(cipher, draft)
         if draft.occurred_at:
             concern.occurred_at = datetime.fromisoformat(draft.occurred_at)
 

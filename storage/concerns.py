@@ -56,9 +56,9 @@ async def by_reference(session: AsyncSession, school_id: int, reference: str) ->
     return (await session.exec(query)).first()
 
 
-async def about_pupil(session: AsyncSession, school_id: int, pupil_hash: str) -> Sequence[Concern]:
-    """Lists a school's concerns about a pupil (by the keyed hash of the name), oldest first."""
-    query = select(Concern).where(Concern.school_id == school_id, Concern.pupil_hash == pupil_hash)
+async def about_pupil(session: AsyncSession, school_id: int, pupil_hashes: Sequence[str]) -> Sequence[Concern]:
+    """Lists a school's concerns about a pupil (by the keyed hashes of the name, one per key), oldest first."""
+    query = select(Concern).where(Concern.school_id == school_id, col(Concern.pupil_hash).in_(pupil_hashes))
     return (await session.exec(query.order_by(col(Concern.id)))).all()
 
 

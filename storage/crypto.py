@@ -14,6 +14,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_BYTES = 32
+KEY_ID_CHARS = 8  # hex characters of a key id
+SEALED_PREFIX_CHARS = 12  # a sealed value starts with its key id in base64 (8 bytes -> 12 characters), then "."
 
 
 class DataKeyError(Exception):
@@ -39,7 +41,27 @@ def new_key() -> str:
 
 def key_id(key: bytes) -> str:
     """Returns a short public id for a key, stored with each row for rotation."""
-    return hashlib.sha256(b"prevent-key-id" + key).hexdigest()[:8]
+    return hashlib.sha256(b"prevent-key-id" + key).hexdigest()[:KEY_ID_CHARS]
+
+
+def sealed_prefix(kid: str) -> str:
+    """Returns how every value sealed with the key `kid` begins (its first SEALED_PREFIX_CHARS characters)."""
+    return base64.urlsafe_b64encode(kid.encode()).decode()
+
+
+def key_id_of_prefix(prefix: str) -> str:
+    """Returns the key id a sealed value's first SEALED_PREFIX_CHARS characters name ('?' if they name none)."""
+    try:
+        return base64.urlsafe_b64decode(prefix).decode()
+    except (ValueError, UnicodeDecodeError):
+        return "?"
+
+
+def _name_hash(key: bytes, name: str) -> str:
+    """Returns the keyed hash of a normalised name (case, accents, spacing and punctuation ignored)."""
+    folded = unicodedata.normalize("NFKD", name).casefold()
+    normalised = " ".join("".join(c for c in folded if c.isalnum() or c.isspace()).split())
+    return hmac.new(key, b"pupil:" + normalised.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +78,26 @@ class Cipher:
         keys = [_decode_key(current), *(_decode_key(k) for k in older if k.strip())]
         return cls(keys[0], tuple(keys[1:]), {key_id(k): AESGCM(k) for k in keys})
 
+    @property
+    def current_id(self) -> str:
+        """The id of the key new values are sealed with."""
+        return key_id(self.current)
+
+    @property
+    def older_ids(self) -> tuple[str, ...]:
+        """The ids of the earlier keys kept only to read values sealed before a rotation."""
+        return tuple(kid for kid in (key_id(k) for k in self.older) if kid != self.current_id)
+
     def encrypt(self, plaintext: str) -> str:
         """Returns `kid.nonce.ciphertext`, each part url-safe base64."""
-        kid = key_id(self.current)
+        kid = self.current_id
         nonce = os.urandom(12)
         sealed = self._by_id[kid].encrypt(nonce, plaintext.encode(), None)
         return ".".join(base64.urlsafe_b64encode(p).decode() for p in (kid.encode(), nonce, sealed))
+
+    def sealed_with(self, token: str) -> str:
+        """Returns the id of the key a value was sealed with ('' for an empty value)."""
+        return key_id_of_prefix(token[:SEALED_PREFIX_CHARS]) if token else ""
 
     def decrypt(self, token: str) -> str:
         """Reverses `encrypt`, using the key the row names."""
@@ -77,9 +113,15 @@ class Cipher:
 
     def name_hash(self, name: str) -> str:
         """Returns a keyed hash of a normalised name, to find earlier concerns about a pupil."""
-        folded = unicodedata.normalize("NFKD", name).casefold()
-        normalised = " ".join("".join(c for c in folded if c.isalnum() or c.isspace()).split())
-        return hmac.new(self.current, b"pupil:" + normalised.encode(), hashlib.sha256).hexdigest()
+        return _name_hash(self.current, name)
+
+    def name_hashes(self, name: str) -> tuple[str, ...]:
+        """Returns the name's hash under every configured key, current first.
+
+        Concerns stored before a key rotation keep the old key's hash until `prevent-bot db rekey`
+        re-seals them, so a look-up must try every key or it would miss them.
+        """
+        return tuple(dict.fromkeys(_name_hash(key, name) for key in (self.current, *self.older)))
 
 
 def key_file_for(database_path: Path) -> Path:

@@ -19,11 +19,13 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(workdir: Path, *args: str, lines: list[object] | None = None,
-        refused: bool = False) -> subprocess.CompletedProcess[str]:
+def run(workdir: Path, *args: str, lines: list[object] | None = None, refused: bool = False,
+        keys: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Runs the CLI in a fresh process against the work directory's database; it must succeed (or, if
-    `refused`, fail)."""
+    `refused`, fail). `keys` replaces the data-key settings (PREVENT_DATA_KEY is TEST_KEY otherwise)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
+    env.pop("PREVENT_DATA_KEY_OLD", None)
+    env.update(keys or {})
     env.pop("PREVENT_CONFIG", None)
     stdin = "".join((json.dumps(x) if isinstance(x, dict) else str(x)) + "\n" for x in lines or [])
     result = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
@@ -32,9 +34,10 @@ def run(workdir: Path, *args: str, lines: list[object] | None = None,
     return result
 
 
-def chat(workdir: Path, email: str, lines: list[object]) -> list[dict[str, object]]:
+def chat(workdir: Path, email: str, lines: list[object],
+         keys: dict[str, str] | None = None) -> list[dict[str, object]]:
     """Chats as someone with --jsonl; returns every reply object."""
-    out = run(workdir, "chat", "--as", email, "--jsonl", lines=lines).stdout
+    out = run(workdir, "chat", "--as", email, "--jsonl", lines=lines, keys=keys).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 

@@ -1,0 +1,136 @@
+"""Rotating PREVENT_DATA_KEY: nothing becomes unreadable or unfindable, and `db rekey` finishes the job."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App, build
+from bot.config import demo_text, parse
+from bot.inbox import DbInbox, Doorbell
+from bot.rekey import key_problems, reseal_all
+from storage import concerns as concern_store
+from storage import sealed
+from storage.crypto import Cipher, sealed_prefix
+from storage.models import Concern, DialogSession
+from tests.conftest import make_settings
+from tests.dialogs.test_raise_concern import start, tell_up_to_review, up_to_category
+from tests.handlers.test_console import CONCERN, chat, run
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY, FrozenClock
+
+NEW_KEY = "cm90YXRlZC10ZXN0LWtleS0zMi1ieXRlcy1sb25nLTE"  # 32 made-up bytes, tests only
+ROTATING = {"PREVENT_DATA_KEY": NEW_KEY, "PREVENT_DATA_KEY_OLD": TEST_KEY}
+NEW_ONLY = {"PREVENT_DATA_KEY": NEW_KEY}
+OLD_ID, NEW_ID = Cipher.from_keys(TEST_KEY).current_id, Cipher.from_keys(NEW_KEY).current_id
+SEALED_SQL = ("SELECT details_enc FROM concern UNION ALL SELECT detail_enc FROM concern_event "
+              "UNION ALL SELECT data_enc FROM dialog_session UNION ALL SELECT payload_enc FROM inbound_event")
+
+
+def sealed_values(workdir: Path) -> list[str]:
+    with sqlite3.connect(workdir / "prevent.db") as db:
+        return [value for (value,) in db.execute(SEALED_SQL).fetchall() if value]
+
+
+def exported(workdir: Path, keys: dict[str, str]) -> list[dict[str, object]]:
+    out = run(workdir, "concerns", "export", "--pupil", "Jamie Testpupil", "--json", keys=keys).stdout
+    return json.loads(out)["concerns"]  # type: ignore[no-any-return]
+
+
+def doctor(workdir: Path, keys: dict[str, str]) -> str:
+    result = run(workdir, "doctor", keys=keys, refused=True)  # the demo school is always reported
+    return result.stdout + result.stderr
+
+
+def test_rotating_the_key_loses_nothing_and_rekey_finishes_it(tmp_path: Path) -> None:
+    chat(tmp_path, TEACHER_EMAIL, CONCERN)  # C-2026-0001, sealed with the first key
+    [alert] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    chat(tmp_path, DSL_EMAIL, [{"choice": buttons["Acknowledge"]}, {"choice": buttons["Add note"]},
+                               "Spoke to form tutor"])
+    chat(tmp_path, TEACHER_EMAIL, CONCERN[:5])  # a second concern, stopped half-way (at the category)
+
+    # The new key is in place and the old one kept for reading: a new concern about the same pupil.
+    chat(tmp_path, DEPUTY_EMAIL, CONCERN, keys=ROTATING)
+    assert [c["reference"] for c in exported(tmp_path, ROTATING)] == ["C-2026-0001", "C-2026-0002"]
+    said = doctor(tmp_path, ROTATING)
+    assert f"still use the previous data key (id {OLD_ID})" in said and "prevent-bot db rekey" in said
+    assert f"data key (id {OLD_ID}) that is not configured" in doctor(tmp_path, NEW_ONLY)
+
+    said = run(tmp_path, "db", "rekey", keys=ROTATING).stdout
+    assert "concerns 1" in said and "chronology entries 1" in said and "conversations in progress" in said
+    assert "Every encrypted value now uses the current key" in said
+    assert all(value.startswith(sealed_prefix(NEW_ID) + ".") for value in sealed_values(tmp_path))
+    assert "Re-sealed 0 value(s)" in run(tmp_path, "db", "rekey", keys=ROTATING).stdout  # again: nothing to do
+    assert f"PREVENT_DATA_KEY_OLD (id {OLD_ID}) is set but no value uses it" in doctor(tmp_path, ROTATING)
+
+    # The old key retired: every record opens, the pupil's concerns are all found, the half-told one carries on.
+    assert "data key" not in doctor(tmp_path, NEW_ONLY)
+    records = exported(tmp_path, NEW_ONLY)
+    assert [c["reference"] for c in records] == ["C-2026-0001", "C-2026-0002"]
+    assert "they are the only ones who get me" in json.dumps(records[0])  # the child's words, readable
+    assert "Spoke to form tutor" in json.dumps(records[0]["chronology"])
+    replies = chat(tmp_path, TEACHER_EMAIL, CONCERN[5:], keys=NEW_ONLY)
+    assert "C-2026-0003" in "\n".join(str(r["text"]) for r in replies)
+    with sqlite3.connect(tmp_path / "prevent.db") as db:
+        rekeys = db.execute("SELECT target FROM audit WHERE action = 'data.rekey' ORDER BY id").fetchall()
+    assert rekeys == [(f"3 values to key {NEW_ID}",), (f"0 values to key {NEW_ID}",)]
+
+
+async def built(url: str, clock: FrozenClock, **keys: str) -> App:
+    return await build(make_settings(url, **keys), config=parse(demo_text(), "demo"), clock=clock)
+
+
+async def test_rekey_never_overwrites_a_value_saved_while_it_runs(any_db_url: str, clock: FrozenClock,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    first = await built(any_db_url, clock)
+    convo = await start(first)
+    await tell_up_to_review(convo)
+    await convo.tap("submit")
+    await up_to_category(await start(first))  # a half-told concern
+    await DbInbox(first.db, first.school_id, "slack", Doorbell()).accept("Ev1", "slack:T:D1", {"text": "hi"})
+    await first.close()
+
+    app = await built(any_db_url, clock, PREVENT_DATA_KEY=NEW_KEY, PREVENT_DATA_KEY_OLD=TEST_KEY)
+    try:
+        async with app.db.reading() as session:
+            assert (await sealed.count_by_key(session))[OLD_ID] >= 3
+            [(session_id, old)] = await sealed.not_sealed_with(session, "conversations in progress",
+                                                               sealed_prefix(NEW_ID), 0, 10)
+        async with app.db.transaction() as session:  # a stale value is never swapped in
+            assert not await sealed.replace(session, "conversations in progress", session_id, "stale", "new")
+
+        saved_meanwhile = app.db.cipher.encrypt(json.dumps({"pupils": "Jamie Testpupil"}))
+        reading = sealed.not_sealed_with
+
+        async def a_turn_saves_meanwhile(*args: object) -> Sequence[tuple[int, str]]:
+            rows = await reading(*args)  # type: ignore[arg-type]
+            if args[1] == "conversations in progress" and rows:
+                async with app.db.transaction() as session:
+                    row = await session.get(DialogSession, session_id)
+                    assert row is not None
+                    row.data_enc = saved_meanwhile
+            return rows
+
+        monkeypatch.setattr(sealed, "not_sealed_with", a_turn_saves_meanwhile)
+        report = await reseal_all(app.db)
+        assert report.changed_meanwhile == 1 and not report.finished
+        assert report.resealed == {"concerns": 1, "chronology entries": 0, "conversations in progress": 0,
+                                   "messages waiting to be processed": 1}
+        async with app.db.reading() as session:
+            row = await session.get(DialogSession, session_id)
+            assert row is not None and row.data_enc == saved_meanwhile != old  # the turn's save kept
+            assert dict(await sealed.count_by_key(session)) == {NEW_ID: 3}
+            [concern] = (await session.exec(select(Concern))).all()
+            assert concern.pupil_hash == Cipher.from_keys(NEW_KEY).name_hash("jamie testpupil")
+            found = await concern_store.about_pupil(session, app.school_id, [concern.pupil_hash])
+            assert [c.reference for c in found] == ["C-2026-0001"]
+        assert await key_problems(app.db) == [
+            f"PREVENT_DATA_KEY_OLD (id {OLD_ID}) is set but no value uses it any more: remove it, so the "
+            "retired key no longer opens anything"]
+    finally:
+        await app.close()
