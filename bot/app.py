@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import config as school_file
-from bot.concerns import ConcernService
+from bot.concerns import ConcernService, index_waiting_names
 from bot.config import SchoolConfig
 from bot.directory import SchoolDirectory, sync_dsl_team
 from bot.reminders.training import TrainingService
@@ -88,6 +88,8 @@ def school_clock(config: SchoolConfig) -> Clock:
 async def sync_school_file(db: Database, config: SchoolConfig) -> int:
     """Brings the school, its DSL team and its policies in line with the school file; returns the school id.
 
+    Also indexes the pupil names of concerns stored before they were indexed one by one (migration 0004).
+
     One transaction, and on PostgreSQL one instance at a time: instances starting together would
     otherwise both insert the same rows.
     """
@@ -98,6 +100,7 @@ async def sync_school_file(db: Database, config: SchoolConfig) -> int:
         assert school.id is not None
         await sync_dsl_team(session, config, school.id)
         await records.sync_policies(session, school.id, wanted)
+        await index_waiting_names(session, db.cipher)
         return school.id
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -25,7 +26,7 @@ from dialogs.ports import (
 )
 from storage import concerns as store
 from storage import outbox, people
-from storage.crypto import Cipher
+from storage.crypto import Cipher, DataKeyError
 from storage.db import Database
 from storage.models import Concern
 
@@ -33,9 +34,46 @@ log = logging.getLogger(__name__)
 DSL_CHANNEL = "dsl"
 
 
-def pupil_hash(cipher: Cipher, draft: ConcernDraft) -> str:
-    """The keyed hash that finds a concern again by the pupil's name ('' when no pupil is named)."""
-    return cipher.name_hash(draft.pupils) if draft.pupils else ""
+# Between two children's names: a comma, semicolon, ampersand, new line or the word "and".
+_BETWEEN_NAMES = re.compile(r"\s*(?:[,;&\n]|\band\b)\s*", re.IGNORECASE)
+
+
+def named_pupils(names: str) -> list[str]:
+    """The names a concern gives, as typed and one by one; a part of one word (a first name alone) is left out.
+
+    Leaving those out keeps a look-up by full name from reaching another child who shares a first name.
+    """
+    whole = names.strip()
+    if not whole:
+        return []
+    parts = (part.strip() for part in _BETWEEN_NAMES.split(whole))
+    return list(dict.fromkeys([whole, *(part for part in parts if len(part.split()) >= 2)]))
+
+
+def pupil_hashes(cipher: Cipher, draft: ConcernDraft) -> set[str]:
+    """The keyed hashes that find a concern again by any child's full name (none when no pupil is named)."""
+    return {cipher.name_hash(name) for name in named_pupils(draft.pupils)}
+
+
+async def index_waiting_names(session: AsyncSession, cipher: Cipher, batch: int = 200) -> int:
+    """Indexes each name of the concerns stored before names were indexed one by one; returns how many.
+
+    A concern sealed with a key that is not configured is left (it keeps the hash migration 0004
+    moved over) and tried again at the next start; `prevent-bot doctor` names the missing key.
+    """
+    indexed, after = 0, 0
+    while concerns := await store.not_indexed(session, after, batch):
+        after = concerns[-1].id or after
+        for concern in concerns:
+            try:
+                draft = ConcernDraft.from_json(json.loads(cipher.decrypt(concern.details_enc)))
+            except DataKeyError:
+                continue
+            await store.index_names(session, concern, pupil_hashes(cipher, draft))
+            indexed += 1
+    if indexed:
+        log.warning("indexed the pupil names of %s earlier concern(s)", indexed)
+    return indexed
 
 
 def staff_destination(staff_id: int) -> str:
@@ -78,8 +116,7 @@ class ConcernService:
                 concern = await self._new_concern(session, person, draft)
                 await store.add_event(session, concern, "created", person.staff_id, at=self._now())
             else:
-                self._fill(concern, draft)
-                session.add(concern)
+                await self._write_draft(session, concern, draft)
                 await store.add_event(session, concern, "details_added", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.submit", concern.reference)
             summary = await self._summary(session, concern)
@@ -99,11 +136,15 @@ class ConcernService:
         reference = await store.next_reference(session, self.school_id, self.clock().year)
         concern = Concern(school_id=self.school_id, reference=reference, reporter_id=person.staff_id,
                           details_enc="", created_at=now, submitted_at=now, urgent=draft.urgent)
+        await self._write_draft(session, concern, draft)
+        return concern
+
+    async def _write_draft(self, session: AsyncSession, concern: Concern, draft: ConcernDraft) -> None:
+        """Copies a draft into a concern row and records the hashes of the names it gives."""
         self._fill(concern, draft)
-        concern.reference = reference
         session.add(concern)
         await session.flush()
-        return concern
+        await store.index_names(session, concern, pupil_hashes(self.db.cipher, draft))
 
     def _fill(self, concern: Concern, draft: ConcernDraft) -> None:
         """Copies a draft into a concern row, encrypting every free-text answer and name."""
@@ -113,7 +154,6 @@ class ConcernService:
         concern.year_group = draft.year_group[:80]
         concern.urgent = concern.urgent or draft.urgent
         concern.details_enc = cipher.encrypt(json.dumps(draft.to_json()))
-        concern.pupil_hash = pupil_hash(cipher, draft)
         if draft.occurred_at:
             concern.occurred_at = datetime.fromisoformat(draft.occurred_at)
 

@@ -6,11 +6,15 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.concerns import pupil_hash
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.concerns import pupil_hashes
 from dialogs.ports import ConcernDraft
+from storage import concerns as concern_store
 from storage import sealed
 from storage.crypto import Cipher, sealed_prefix
 from storage.db import Database
+from storage.models import Concern
 
 BATCH = 200
 
@@ -34,7 +38,7 @@ async def reseal_all(db: Database, batch: int = BATCH) -> RekeyReport:
     """Re-seals every value sealed with an older key under the current one, a batch per transaction.
 
     Safe while the bot runs: a value is swapped only if it is unchanged since it was read (a turn that
-    saved meanwhile wins, and is counted). Concerns also get the pupil-name hash of the current key.
+    saved meanwhile wins, and is counted). Concerns also get the pupil-name hashes of the current key.
     """
     report = RekeyReport(db.cipher.current_id)
     for kind in sealed.SEALED_COLUMNS:
@@ -58,20 +62,22 @@ async def _reseal_kind(db: Database, kind: str, batch: int, report: RekeyReport)
                 report.unreadable[cipher.sealed_with(old)] += 1
                 continue
             plain = cipher.decrypt(old)
-            changes.append((row_id, old, cipher.encrypt(plain), _derived(cipher, kind, plain)))
+            changes.append((row_id, old, cipher.encrypt(plain), plain))
         async with db.transaction() as session:
-            for row_id, old, new, also in changes:
-                if await sealed.replace(session, kind, row_id, old, new, also):
-                    swapped += 1
-                else:
+            for row_id, old, new, plain in changes:
+                if not await sealed.replace(session, kind, row_id, old, new):
                     report.changed_meanwhile += 1
+                    continue
+                swapped += 1
+                if kind == sealed.CONCERNS:  # the name hashes are keyed too: the new key's replace them
+                    await _index_names(session, cipher, row_id, plain)
 
 
-def _derived(cipher: Cipher, kind: str, plain: str) -> dict[str, str]:
-    """Columns computed from a sealed value with the key (a concern's pupil-name hash)."""
-    if kind != sealed.CONCERNS:
-        return {}
-    return {"pupil_hash": pupil_hash(cipher, ConcernDraft.from_json(json.loads(plain)))}
+async def _index_names(session: AsyncSession, cipher: Cipher, concern_id: int, plain: str) -> None:
+    """Replaces a concern's name hashes with the current key's."""
+    concern = await session.get(Concern, concern_id)
+    assert concern is not None
+    await concern_store.index_names(session, concern, pupil_hashes(cipher, ConcernDraft.from_json(json.loads(plain))))
 
 
 async def key_problems(db: Database) -> list[str]:

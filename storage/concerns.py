@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utcnow
-from storage.models import Audit, Concern, ConcernEvent
+from storage.models import Audit, Concern, ConcernEvent, PupilName
 
 _NEXT_NUMBER = text(
     "INSERT INTO reference_counter (school_id, year, last) VALUES (:school, :year, 1) "
@@ -56,10 +56,27 @@ async def by_reference(session: AsyncSession, school_id: int, reference: str) ->
     return (await session.exec(query)).first()
 
 
-async def about_pupil(session: AsyncSession, school_id: int, pupil_hashes: Sequence[str]) -> Sequence[Concern]:
-    """Lists a school's concerns about a pupil (by the keyed hashes of the name, one per key), oldest first."""
-    query = select(Concern).where(Concern.school_id == school_id, col(Concern.pupil_hash).in_(pupil_hashes))
+async def about_pupil(session: AsyncSession, school_id: int, name_hashes: Sequence[str]) -> Sequence[Concern]:
+    """Lists a school's concerns naming a pupil (by the keyed hashes of the name, one per key), oldest first."""
+    naming = select(PupilName.concern_id).where(col(PupilName.name_hash).in_(name_hashes))
+    query = select(Concern).where(Concern.school_id == school_id, col(Concern.id).in_(naming))
     return (await session.exec(query.order_by(col(Concern.id)))).all()
+
+
+async def index_names(session: AsyncSession, concern: Concern, name_hashes: set[str]) -> None:
+    """Records the hashes of the names a concern gives, replacing earlier ones; the concern is then indexed."""
+    assert concern.id is not None
+    await (await session.connection()).execute(delete(PupilName).where(col(PupilName.concern_id) == concern.id))
+    session.add_all(PupilName(concern_id=concern.id, name_hash=name_hash) for name_hash in sorted(name_hashes))
+    concern.names_indexed = True
+    session.add(concern)
+
+
+async def not_indexed(session: AsyncSession, after_id: int, limit: int) -> Sequence[Concern]:
+    """Returns the next concerns whose names are not indexed yet (stored before migration 0004), by id."""
+    query = (select(Concern).where(col(Concern.names_indexed).is_(False), col(Concern.id) > after_id)
+             .order_by(col(Concern.id)).limit(limit))
+    return (await session.exec(query)).all()
 
 
 async def listed(

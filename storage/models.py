@@ -77,13 +77,26 @@ class Concern(SQLModel, table=True):
     urgent: bool = False
     status: str = Field(default="new", max_length=20, index=True)
     details_enc: str
-    pupil_hash: str = Field(default="", max_length=64, index=True)
+    # Empty since 0004 (names are in `pupil_name`). Kept: SQLite could drop it only by rebuilding this
+    # table, which the foreign keys pointing at it refuse during an upgrade.
+    pupil_hash: str = Field(default="", max_length=64)
+    names_indexed: bool = False  # set once `pupil_name` holds every name in it (rows from before 0004 wait)
     occurred_at: datetime | None = None
     created_at: datetime
     submitted_at: datetime | None = None
     acknowledged_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: str = Field(default="", max_length=60)
+
+
+class PupilName(SQLModel, table=True):
+    """A keyed hash of one name a concern gives (or of all its names as typed), to find a pupil's concerns."""
+
+    __tablename__ = "pupil_name"
+    __table_args__ = (UniqueConstraint("concern_id", "name_hash"),)
+    id: int | None = Field(default=None, primary_key=True)
+    concern_id: int = Field(foreign_key="concern.id", index=True)
+    name_hash: str = Field(max_length=64, index=True)
 
 
 class ConcernEvent(SQLModel, table=True):

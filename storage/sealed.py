@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Column, Table, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,12 +49,11 @@ async def not_sealed_with(session: AsyncSession, kind: str, prefix: str, after_i
     return [(row_id, value) for row_id, value in await (await session.connection()).execute(query)]
 
 
-async def replace(session: AsyncSession, kind: str, row_id: int, old: str, new: str,
-                  also: Mapping[str, str] | None = None) -> bool:
-    """Swaps a row's sealed value (and columns derived from it) only if it still holds `old`.
+async def replace(session: AsyncSession, kind: str, row_id: int, old: str, new: str) -> bool:
+    """Swaps a row's sealed value only if it still holds `old`.
 
     False when the row changed (or went) since it was read: the newer value is kept, never overwritten.
     """
     table, sealed = _column(kind)
-    statement = update(table).where(table.c.id == row_id, sealed == old).values({sealed.name: new, **(also or {})})
+    statement = update(table).where(table.c.id == row_id, sealed == old).values({sealed.name: new})
     return (await (await session.connection()).execute(statement)).rowcount == 1

@@ -17,7 +17,7 @@ from bot.rekey import key_problems, reseal_all
 from storage import concerns as concern_store
 from storage import sealed
 from storage.crypto import Cipher, sealed_prefix
-from storage.models import Concern, DialogSession
+from storage.models import DialogSession, PupilName
 from tests.conftest import make_settings
 from tests.dialogs.test_raise_concern import start, tell_up_to_review, up_to_category
 from tests.handlers.test_console import CONCERN, chat, run
@@ -125,9 +125,9 @@ async def test_rekey_never_overwrites_a_value_saved_while_it_runs(any_db_url: st
             row = await session.get(DialogSession, session_id)
             assert row is not None and row.data_enc == saved_meanwhile != old  # the turn's save kept
             assert dict(await sealed.count_by_key(session)) == {NEW_ID: 3}
-            [concern] = (await session.exec(select(Concern))).all()
-            assert concern.pupil_hash == Cipher.from_keys(NEW_KEY).name_hash("jamie testpupil")
-            found = await concern_store.about_pupil(session, app.school_id, [concern.pupil_hash])
+            hashes = (await session.exec(select(PupilName.name_hash))).all()
+            assert hashes == [Cipher.from_keys(NEW_KEY).name_hash("jamie testpupil")]  # the old key's is gone
+            found = await concern_store.about_pupil(session, app.school_id, hashes)
             assert [c.reference for c in found] == ["C-2026-0001"]
         assert await key_problems(app.db) == [
             f"PREVENT_DATA_KEY_OLD (id {OLD_ID}) is set but no value uses it any more: remove it, so the "
