@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,13 +45,23 @@ def chronology_line(event: dict[str, object]) -> str:
     return f"{event['at']:%Y-%m-%d %H:%M} UTC  {event['kind']:<14} {event['by']}{detail}"
 
 
+@dataclass(frozen=True)
+class Sharing:
+    """Who is sharing records outside the bot, and why (information-sharing advice: record the reason)."""
+
+    actor: str
+    reason: str
+
+
 async def export_concerns(app: App, references: Sequence[str], pupil: str,
-                          actor: str) -> tuple[list[dict[str, object]], list[str]]:
+                          shared: Sharing) -> tuple[list[dict[str, object]], list[str]]:
     """Returns whole records (named concerns, or every one about a pupil) and the references not found.
 
-    Every concern exported is audited; when any reference is unknown nothing is returned, so a partial
-    file is never mistaken for the whole record.
+    Every concern exported is audited and gets a "shared" entry in its chronology with the reason;
+    when any reference is unknown nothing is returned, so a partial file is never mistaken for the
+    whole record.
     """
+    actor = shared.actor
     async with app.db.transaction() as session:
         found: list[Concern] = []
         missing: list[str] = []
@@ -70,6 +81,8 @@ async def export_concerns(app: App, references: Sequence[str], pupil: str,
         records = []
         for concern in found:
             await store.audit(session, app.school_id, actor, "concern.export", concern.reference)
+            await store.add_event(session, concern, "shared", None,
+                                  app.db.cipher.encrypt(f"{shared.reason} (exported by {actor})"))
             record, chronology = await _record(app, session, concern)
             records.append({**record, "chronology": chronology})
         return records, []

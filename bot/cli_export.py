@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from bot.admin import chronology_line, export_concerns
+from bot.admin import Sharing, chronology_line, export_concerns
 from bot.cli_support import fail, with_app
 
 HEADING = "CONFIDENTIAL: child protection record. Share only with those who have a safeguarding role."
@@ -27,19 +27,25 @@ def register(concerns_cli: typer.Typer) -> None:
         pupil: Annotated[str, typer.Option("--pupil", help="Every concern naming this pupil (as typed).")] = "",
         out: Annotated[Path | None, typer.Option("--out", help="Write to a new file (readable by you only).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+        reason: Annotated[str, typer.Option("--reason", help="Why, and with whom, it is shared (written into each "
+                                            "concern's chronology).")] = "",
     ) -> None:
         """Export whole records (details and chronology) for a school transfer or a referral. Audited."""
         if not references and not pupil.strip():
             fail("Name one or more concern references, or --pupil \"Full Name\".")
+        if not reason.strip():
+            fail("Say why and with whom the record is shared, for example --reason \"Transfer to Example Academy "
+                 "(pupil moved school)\". It is recorded with each concern, as information-sharing advice asks.")
         if out is not None and out.exists():
             fail(f"{out} already exists; choose a new file name (an export never overwrites).")
         actor = f"cli:{getpass.getuser()}"
-        records, missing = with_app(lambda app: export_concerns(app, references or [], pupil, actor))
+        shared = Sharing(actor, " ".join(reason.split()))
+        records, missing = with_app(lambda app: export_concerns(app, references or [], pupil, shared))
         if missing:
             fail(f"No concern with reference {', '.join(missing)}. Nothing was exported.", 1)
         if not records:
             fail("No concerns about that pupil (the name must be spelt as it was reported). Nothing was exported.", 1)
-        document = as_document(records, actor) if as_json else as_text(records, actor)
+        document = as_document(records, shared) if as_json else as_text(records, shared)
         if out is None:
             typer.echo(document)
             return
@@ -48,18 +54,19 @@ def register(concerns_cli: typer.Typer) -> None:
                    "send it securely and delete it when it has been received.")
 
 
-def as_document(records: list[dict[str, object]], actor: str) -> str:
+def as_document(records: list[dict[str, object]], shared: Sharing) -> str:
     """The export as JSON (times in ISO 8601, UTC)."""
     for record in records:
         for event in record["chronology"]:  # type: ignore[attr-defined]
             event["at"] = event["at"].isoformat(timespec="seconds")
-    return json.dumps({"notice": HEADING, "exported_at": _now(), "exported_by": actor, "concerns": records},
-                      indent=2, ensure_ascii=False)
+    return json.dumps({"notice": HEADING, "exported_at": _now(), "exported_by": shared.actor,
+                       "reason": shared.reason, "concerns": records}, indent=2, ensure_ascii=False)
 
 
-def as_text(records: list[dict[str, object]], actor: str) -> str:
+def as_text(records: list[dict[str, object]], shared: Sharing) -> str:
     """The export as plain text, one block per concern."""
-    lines = [HEADING, f"Exported {_now()} by {actor}; {len(records)} concern(s).", ""]
+    lines = [HEADING, f"Exported {_now()} by {shared.actor}; {len(records)} concern(s).",
+             f"Shared for: {shared.reason}", ""]
     for record in records:
         lines.append(f"== {record['reference']} ==")
         lines += [f"{key}: {value}" for key, value in record.items() if key not in FIELDS_SKIPPED_IN_TEXT]

@@ -24,7 +24,8 @@ def test_export_holds_the_whole_record_and_is_audited(tmp_path: Path) -> None:
                                "Spoke to form tutor; parents to be called today"])
 
     out = tmp_path / "transfer.txt"
-    said = run(tmp_path, "concerns", "export", "C-2026-0001", "--out", str(out)).stdout
+    said = run(tmp_path, "concerns", "export", "C-2026-0001", "--out", str(out),
+               "--reason", "Transfer to Example Academy, pupil moved school").stdout
     assert "Exported 1 concern(s)" in said and "Jamie" not in said  # the file has the content, the screen not
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     text = out.read_text(encoding="utf-8")
@@ -32,12 +33,21 @@ def test_export_holds_the_whole_record_and_is_audited(tmp_path: Path) -> None:
     assert "== C-2026-0001 ==" in text and "they are the only ones who get me" in text
     assert "Spoke to form tutor; parents to be called today" in text  # the chronology, notes included
     assert "acknowledged" in text
+    assert "Shared for: Transfer to Example Academy, pupil moved school" in text
+    assert "shared         system  — Transfer to Example Academy, pupil moved school (exported by cli:" in text
 
-    document = json.loads(run(tmp_path, "concerns", "export", "--pupil", "jamie  TESTPUPIL", "--json").stdout)
+    document = json.loads(run(tmp_path, "concerns", "export", "--pupil", "jamie  TESTPUPIL", "--json",
+                              "--reason", "Referral to the police Prevent team").stdout)
+    assert document["reason"] == "Referral to the police Prevent team"
     [record] = document["concerns"]
     assert record["reference"] == "C-2026-0001" and record["reporter"] == TEACHER_EMAIL
     assert [e["kind"] for e in record["chronology"]][:1] == ["created"]
     assert any(e["detail"] == "Spoke to form tutor; parents to be called today" for e in record["chronology"])
+    shared = [e["detail"] for e in record["chronology"] if e["kind"] == "shared"]
+    assert [d.split(" (exported by")[0] for d in shared] == ["Transfer to Example Academy, pupil moved school",
+                                                             "Referral to the police Prevent team"]
+    details = chat(tmp_path, DSL_EMAIL, [{"choice": buttons["View details"]}])  # the DSL sees it in the bot too
+    assert "Shared outside the bot (exported): Referral to the police Prevent team" in json.dumps(details)
     assert audits(tmp_path) == [("C-2026-0001", 1), ("C-2026-0001", 1)]
 
 
@@ -45,8 +55,8 @@ def test_export_refuses_rather_than_give_a_partial_or_overwrite(tmp_path: Path) 
     chat(tmp_path, TEACHER_EMAIL, CONCERN)
     out = tmp_path / "transfer.json"
 
-    def refused(*args: str) -> str:
-        return run(tmp_path, "concerns", "export", *args, refused=True).stderr
+    def refused(*args: str, reason: str = "Transfer") -> str:
+        return run(tmp_path, "concerns", "export", *args, "--reason", reason, refused=True).stderr
 
     said = refused("C-2026-0001", "C-2026-0999", "--out", str(out))
     assert "C-2026-0999" in said and "Nothing was exported" in said
@@ -55,6 +65,8 @@ def test_export_refuses_rather_than_give_a_partial_or_overwrite(tmp_path: Path) 
 
     assert "No concerns about that pupil" in refused("--pupil", "Nobody")
     assert "Name one or more" in refused()
+    assert "Say why and with whom" in refused("C-2026-0001", reason="  ")
+    assert audits(tmp_path) == [("C-2026-0999", 0)]  # and nothing was shared
 
     out.write_text("someone else's file", encoding="utf-8")
     assert "already exists" in refused("C-2026-0001", "--out", str(out))

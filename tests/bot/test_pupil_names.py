@@ -43,14 +43,14 @@ def test_export_finds_a_concern_about_several_children_by_each_name(tmp_path: Pa
     chat(tmp_path, TEACHER_EMAIL, several)
 
     def exported(name: str) -> list[str]:
-        out = run(tmp_path, "concerns", "export", "--pupil", name, "--json").stdout
+        out = run(tmp_path, "concerns", "export", "--pupil", name, "--json", "--reason", "Transfer").stdout
         return [c["reference"] for c in json.loads(out)["concerns"]]
 
     assert exported("Robin Madeup") == ["C-2026-0001"]  # used to find nothing: one hash of both names
     assert exported("jamie  TESTPUPIL") == ["C-2026-0001"]
     assert exported("Jamie Testpupil, Robin Madeup") == ["C-2026-0001"]
-    assert "No concerns about that pupil" in run(tmp_path, "concerns", "export", "--pupil", "Robin",
-                                                 refused=True).stderr
+    first_name_only = run(tmp_path, "concerns", "export", "--pupil", "Robin", "--reason", "Transfer", refused=True)
+    assert "No concerns about that pupil" in first_name_only.stderr
 
 
 async def built(url: str, clock: FrozenClock, **keys: str) -> App:

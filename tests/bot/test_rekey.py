@@ -37,7 +37,8 @@ def sealed_values(workdir: Path) -> list[str]:
 
 
 def exported(workdir: Path, keys: dict[str, str]) -> list[dict[str, object]]:
-    out = run(workdir, "concerns", "export", "--pupil", "Jamie Testpupil", "--json", keys=keys).stdout
+    out = run(workdir, "concerns", "export", "--pupil", "Jamie Testpupil", "--json", "--reason", "Transfer",
+              keys=keys).stdout
     return json.loads(out)["concerns"]  # type: ignore[no-any-return]
 
 
