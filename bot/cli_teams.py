@@ -8,6 +8,7 @@ import struct
 import zipfile
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import typer
 
@@ -29,8 +30,13 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def manifest_for(app_id: str, source: Path = MANIFEST_DIR, version: str = "") -> dict[str, object]:
-    """Returns the manifest with the app and bot ids filled in."""
+PLACEHOLDER_HOST = "school.example"  # the shipped manifest's developer links: a school must give its own
+LINK_OPTIONS = {"websiteUrl": "--website", "privacyUrl": "--privacy-url", "termsOfUseUrl": "--terms-url"}
+
+
+def manifest_for(app_id: str, source: Path = MANIFEST_DIR, version: str = "",
+                 links: dict[str, str] | None = None) -> dict[str, object]:
+    """Returns the manifest with the app and bot ids, and any developer links given, filled in."""
     if not GUID.match(app_id):
         raise PackageError(f"--app-id must be the bot's Microsoft App ID, a GUID (got {app_id!r})")
     manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
@@ -39,12 +45,30 @@ def manifest_for(app_id: str, source: Path = MANIFEST_DIR, version: str = "") ->
         bot["botId"] = app_id
     if version:
         manifest["version"] = version
+    for field, url in (links or {}).items():
+        if url:
+            if not url.startswith("https://"):
+                raise PackageError(f"{LINK_OPTIONS[field]} must be an https:// address (got {url!r})")
+            manifest["developer"][field] = url
     return dict(manifest)
 
 
-def build_package(app_id: str, out: Path, source: Path = MANIFEST_DIR, version: str = "") -> Path:
+def placeholder_links(manifest: dict[str, object]) -> list[str]:
+    """Returns the options still needed because their developer link is the shipped placeholder."""
+    developer = manifest.get("developer")
+    assert isinstance(developer, dict)
+    hosts = {field: urlsplit(str(developer.get(field, ""))).hostname or "" for field in LINK_OPTIONS}
+    return [option for field, option in LINK_OPTIONS.items()
+            if hosts[field] == PLACEHOLDER_HOST or hosts[field].endswith("." + PLACEHOLDER_HOST)]
+
+
+def build_package(app_id: str, out: Path, source: Path = MANIFEST_DIR, version: str = "",
+                  links: dict[str, str] | None = None) -> Path:
     """Writes the Teams app package: manifest.json, color.png and outline.png at the root of a zip."""
-    manifest = manifest_for(app_id, source, version)
+    manifest = manifest_for(app_id, source, version, links)
+    if missing := placeholder_links(manifest):
+        raise PackageError(f"give your school's own pages with {', '.join(missing)} (Teams shows them to staff "
+                           "in the app's details; the privacy link should be the school's privacy notice)")
     icons = {}
     for name, size in ICON_SIZES.items():
         data = (source / name).read_bytes()
@@ -70,10 +94,14 @@ def register(cli: typer.Typer, manifest_cli: typer.Typer) -> None:
         version: Annotated[str, typer.Option("--version", help="App version (semver), e.g. 1.0.1.")] = "",
         source: Annotated[Path, typer.Option("--from", help="Folder with manifest.json and the icons.")]
         = MANIFEST_DIR,
+        website: Annotated[str, typer.Option("--website", help="https:// page about the bot at your school.")] = "",
+        privacy: Annotated[str, typer.Option("--privacy-url", help="https:// your school's privacy notice.")] = "",
+        terms: Annotated[str, typer.Option("--terms-url", help="https:// terms of use (e.g. the IT policy).")] = "",
     ) -> None:
         """Build the Teams app package (upload it in Teams or the Teams admin centre)."""
+        links = {"websiteUrl": website.strip(), "privacyUrl": privacy.strip(), "termsOfUseUrl": terms.strip()}
         try:
-            written = build_package(app_id.strip(), out, source, version)
+            written = build_package(app_id.strip(), out, source, version, links)
         except (PackageError, OSError, ValueError) as exc:
             typer.secho(f"Cannot build the Teams app package: {exc}", fg=typer.colors.RED, err=True)
             raise typer.Exit(2) from exc

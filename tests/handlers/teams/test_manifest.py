@@ -17,6 +17,8 @@ from bot.cli_teams import MANIFEST_DIR, PackageError, build_package, manifest_fo
 from tests.handlers.teams.fake_connector import SCHEMAS
 
 APP_ID = "0b6f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+LINKS = ["--website", "https://www.test-school.example.org/prevent", "--privacy-url",
+         "https://www.test-school.example.org/privacy", "--terms-url", "https://www.test-school.example.org/it-policy"]
 
 
 def validate(manifest: dict[str, object]) -> None:
@@ -42,7 +44,8 @@ def test_the_manifest_validates_against_the_teams_schema() -> None:
 
 
 def test_the_package_has_the_three_files_at_its_root(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["manifest", "teams", "--app-id", APP_ID, "--out", str(tmp_path / "app.zip")])
+    result = CliRunner().invoke(cli, ["manifest", "teams", "--app-id", APP_ID, "--out", str(tmp_path / "app.zip"),
+                                      *LINKS])
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(tmp_path / "app.zip") as package:
         assert sorted(package.namelist()) == ["color.png", "manifest.json", "outline.png"]
@@ -50,6 +53,8 @@ def test_the_package_has_the_three_files_at_its_root(tmp_path: Path) -> None:
         color = Image.open(io.BytesIO(package.read("color.png")))
         outline = Image.open(io.BytesIO(package.read("outline.png"))).convert("RGBA")
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
+    assert manifest["developer"]["privacyUrl"] == "https://www.test-school.example.org/privacy"
+    assert manifest["developer"]["termsOfUseUrl"] == "https://www.test-school.example.org/it-policy"
     validate(manifest)
     assert color.size == (192, 192) and outline.size == (32, 32)
     pixels = [outline.getpixel((x, y)) for x in range(32) for y in range(32)]
@@ -65,5 +70,17 @@ def test_a_bad_app_id_or_icon_is_refused(tmp_path: Path) -> None:
     (source / "manifest.json").write_bytes((MANIFEST_DIR / "manifest.json").read_bytes())
     (source / "color.png").write_bytes((MANIFEST_DIR / "outline.png").read_bytes())
     (source / "outline.png").write_bytes((MANIFEST_DIR / "outline.png").read_bytes())
+    links = {"websiteUrl": "https://a.example.org", "privacyUrl": "https://a.example.org/privacy",
+             "termsOfUseUrl": "https://a.example.org/terms"}
     with pytest.raises(PackageError, match="192x192"):
-        build_package(APP_ID, tmp_path / "b.zip", source)
+        build_package(APP_ID, tmp_path / "b.zip", source, links=links)
+
+
+def test_the_placeholder_links_are_refused(tmp_path: Path) -> None:
+    out = tmp_path / "app.zip"
+    result = CliRunner().invoke(cli, ["manifest", "teams", "--app-id", APP_ID, "--out", str(out), *LINKS[:2]])
+    assert result.exit_code == 2 and not out.exists()
+    assert "--privacy-url, --terms-url" in result.output and "--website" not in result.output.split("with")[1]
+    result = CliRunner().invoke(cli, ["manifest", "teams", "--app-id", APP_ID, "--out", str(out), *LINKS[:4],
+                                      "--terms-url", "http://insecure.example.org"])
+    assert result.exit_code == 2 and "must be an https:// address" in result.output and not out.exists()
