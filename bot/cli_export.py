@@ -46,6 +46,10 @@ def register(concerns_cli: typer.Typer) -> None:
         if not records:
             fail("No concerns about that pupil (the name must be spelt as it was reported). Nothing was exported.", 1)
         document = as_document(records, shared) if as_json else as_text(records, shared)
+        if pupil.strip():  # on stderr, so a piped export stays a clean document
+            typer.secho(f"Found {len(records)} concern(s) by name. Names are matched, not people: before sharing, "
+                        "check each one is about this child (year group, dates, who raised it).",
+                        fg=typer.colors.YELLOW, err=True)
         if out is None:
             typer.echo(document)
             return
