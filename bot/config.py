@@ -180,6 +180,9 @@ class Reminders(_Strict):
     quiet_end: time = time(7, 30)
     escalate_after_minutes: int = Field(default=30, ge=5, le=24 * 60)
     half_told_after_hours: int = Field(default=2, ge=1, le=72)
+    # Not in DOMAIN.md, so a setting: a concern still half-told this long is a concern the DSL has not
+    # heard; they are told who started it (never what it says). 0 turns it off.
+    half_told_dsl_after_hours: int = Field(default=24, ge=0, le=24 * 14)
 
     @field_validator("nudge_weekday")
     @classmethod

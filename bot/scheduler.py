@@ -39,6 +39,7 @@ def triggers(app: App) -> dict[str, CronTrigger | IntervalTrigger]:
                                      minute=r.policy_time.minute, timezone=zone),
         "escalation": IntervalTrigger(minutes=5, timezone=zone),
         "half-told": IntervalTrigger(minutes=10, timezone=zone),
+        "half-told-dsl": IntervalTrigger(minutes=10, timezone=zone),
     }
 
 

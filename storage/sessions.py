@@ -67,6 +67,16 @@ async def delete_session(session: AsyncSession, school_id: int, key: str) -> Non
         col(DialogSession.school_id) == school_id, col(DialogSession.conversation_key) == key))
 
 
+async def untouched_since(session: AsyncSession, school_id: int, dialog: str,
+                          before: datetime) -> list[DialogSession]:
+    """Lists a school's sessions of one dialog untouched since a time (reminded or not), oldest first."""
+    query = (select(DialogSession)
+             .where(col(DialogSession.school_id) == school_id, col(DialogSession.dialog) == dialog,
+                    col(DialogSession.updated_at) <= before)
+             .order_by(col(DialogSession.updated_at)))
+    return list((await session.exec(query)).all())
+
+
 async def idle_since(session: AsyncSession, before: datetime) -> list[DialogSession]:
     """Lists sessions untouched since a time and not yet reminded."""
     query = select(DialogSession).where(col(DialogSession.updated_at) <= before,

@@ -17,6 +17,7 @@ from bot.reminders.plans import (
     plan_dsl_digest,
     plan_escalations,
     plan_half_told,
+    plan_half_told_dsl,
     plan_policy_reviews,
     plan_training_nudge,
 )
@@ -45,6 +46,8 @@ JOBS = {job.name: job for job in (
         plan_policy_reviews),
     Job("escalation", "every 5 minutes: concerns unacknowledged after 30 school-hours minutes", plan_escalations),
     Job("half-told", "every 10 minutes: concerns left half-told for 2 hours (once)", plan_half_told),
+    Job("half-told-dsl", "every 10 minutes in school hours: the DSL team is told of concerns still half-told "
+        "after 24 hours (once each; who started it, never what it says)", plan_half_told_dsl),
 )}
 
 

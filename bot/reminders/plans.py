@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,6 +13,7 @@ from bot.reminders.training import add_months, applies, course_status
 from dialogs.messages import Choice, Reply
 from dialogs.ports import CourseStatus
 from storage import concerns, people, records, sessions
+from storage.crypto import DataKeyError
 from storage.db import Database
 from storage.models import Staff
 
@@ -217,3 +219,35 @@ async def plan_half_told(school: School, now: datetime) -> Plan:
             plan.items.append(Planned(f"half-told:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}", school.school_id,
                                       f"staff:{row.staff_id}", who, "half_told", reply, session_id=row.id))
     return plan
+
+
+async def plan_half_told_dsl(school: School, now: datetime) -> Plan:
+    """Concerns still half-told after the set time: the DSL team is told once who started one, never its content."""
+    config, hours = school.config, school.config.reminders.half_told_dsl_after_hours
+    if not hours:
+        return Plan(skipped="half_told_dsl_after_hours is 0 (off)")
+    plan = Plan(skipped="" if in_school_hours(config, now) else "it is outside school hours")
+    async with school.db.transaction() as session:
+        rows = await sessions.untouched_since(session, school.school_id, "raise_concern", now - timedelta(hours=hours))
+        for row in rows:
+            staff = await people.staff_by_id(session, row.staff_id)
+            email = staff.email if staff else str(row.staff_id)
+            last = row.updated_at.astimezone(now.tzinfo).strftime("%a %d %b %H:%M")
+            reference = _urgent_reference(school, row.data_enc)
+            text = school.words("nudge.half_told_dsl_urgent" if reference else "nudge.half_told_dsl",
+                                name=(staff.name if staff else "") or email, email=email, last=last,
+                                reference=reference)
+            for member in sorted(config.dsl_emails()):
+                plan.items.append(Planned(f"half-told-dsl:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}:{member}",
+                                          school.school_id, "", member, "half_told_dsl",
+                                          Reply(text, expects="nothing", urgent=bool(reference))))
+    return plan
+
+
+def _urgent_reference(school: School, data_enc: str) -> str:
+    """The reference of the urgent concern a half-told draft already stored ('' when none was stored)."""
+    try:
+        draft = json.loads(school.db.cipher.decrypt(data_enc) or "{}").get("draft") or {}
+    except DataKeyError:  # sealed with a key not configured: doctor names it; the plain notice still goes
+        return ""
+    return str(draft.get("reference") or "")

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import select
 
 from bot.app import App
-from bot.reminders.jobs import run_job
+from bot.reminders.jobs import JOBS, run_job
 from bot.reminders.plans import School
 from storage import records
 from storage.models import Outbox
@@ -130,6 +130,37 @@ async def test_half_told_concern_reminded_once_without_its_content(school_app: A
     assert "full name" not in convo.last.text and "Which year group" in convo.last.text
 
 
+async def test_a_concern_still_half_told_after_a_day_is_flagged_to_the_dsl_team(school_app: App, school: School,
+                                                                              clock: FrozenClock) -> None:
+    clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)  # Tuesday
+    convo = await start(school_app)
+    await convo.tap("no")
+    await convo.tap("child")
+    await convo.say("Jamie Testpupil")
+    urgent = Conversation(school_app.engine, "chris.mockname@school.example")
+    await urgent.greet()
+    await urgent.tap("go:raise_concern")
+    await urgent.tap("yes")  # immediate danger: stored and alerted at once, details still to come
+    for moment in (datetime(2026, 12, 2, 9, 59, tzinfo=LONDON), datetime(2026, 12, 1, 18, 0, tzinfo=LONDON)):
+        await run_job(school, "half-told-dsl", moment)
+    assert await outbox(school_app, "half_told_dsl") == []  # not a day yet
+    plan, sent = await run_job(school, "half-told-dsl", datetime(2026, 12, 2, 10, 5, tzinfo=LONDON))
+    assert sent == 4 and sorted({i.who for i in plan.items}) == ["alex.example@school.example",
+                                                                   "sam.sample@school.example"]
+    texts = sorted({i.reply.text for i in plan.items})
+    assert "Jamie" not in json.dumps([i.reply.to_json() for i in plan.items])  # who started it, never what
+    assert any("teacher@school.example" in t and "has not reached you" in t for t in texts)
+    assert any("chris.mockname@school.example" in t and "urgent concern C-2026-0001" in t for t in texts)
+    assert (await run_job(school, "half-told-dsl", datetime(2026, 12, 2, 14, 0, tzinfo=LONDON)))[1] == 0  # once
+    clock.now = datetime(2026, 12, 2, 10, 10, tzinfo=LONDON)
+    await convo.say("Year 9")  # picked up again, then left again: the DSL team hears again a day later
+    assert (await run_job(school, "half-told-dsl", datetime(2026, 12, 3, 10, 5, tzinfo=LONDON)))[1] == 0
+    assert (await run_job(school, "half-told-dsl", datetime(2026, 12, 3, 10, 15, tzinfo=LONDON)))[1] == 2
+    await convo.say("cancel")  # cancelled: nothing half-told is left to flag
+    plan, _ = await run_job(school, "half-told-dsl", datetime(2026, 12, 9, 10, 15, tzinfo=LONDON))
+    assert {i.reply.text for i in plan.items} == {t for t in texts if "urgent" in t}  # only the urgent one is left
+
+
 async def test_dsl_digest(school_app: App, school: School, clock: FrozenClock) -> None:
     await raise_at(school_app, clock, datetime(2026, 11, 27, 10, 0, tzinfo=LONDON))
     plan, sent = await run_job(school, "dsl-digest", datetime(2026, 11, 30, 8, 0, tzinfo=LONDON))
@@ -164,7 +195,7 @@ async def test_dry_runs_write_nothing(school_app: App, school: School, clock: Fr
         session.add(policy)
     async with school_app.db.transaction() as session:
         before = (len((await session.exec(select(Staff))).all()), len((await session.exec(select(Outbox))).all()))
-    for name in ("training-nudge", "dsl-digest", "policy-review", "escalation", "half-told"):
+    for name in JOBS:
         _, sent = await run_job(school, name, datetime(2026, 12, 7, 11, 0, tzinfo=LONDON), dry_run=True)
         assert sent == 0
     async with school_app.db.transaction() as session:
