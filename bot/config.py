@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -25,6 +26,15 @@ DEFAULT_CATEGORIES = (
     ("missing_education", "Missing education"),
     ("other", "Other safeguarding concern"),
 )
+
+
+def is_phone_number(text: str) -> bool:
+    """True for a number that can be dialled in the UK: a complete number (any extension kept) or a short one."""
+    try:
+        number = phonenumbers.parse(text, "GB")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number) or phonenumbers.is_valid_short_number(number)
 
 
 class ConfigError(Exception):
@@ -49,6 +59,14 @@ class Person(_Strict):
         if value and ("@" not in value or " " in value):
             raise ValueError("expected an email address like name@school.example")
         return value.lower()
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value and not is_phone_number(value):
+            raise ValueError("expected a UK phone number with all its digits, like 0117 496 0000, +44 117 496 0000 "
+                             "or a short number such as 101 (staff will ring what is here, so check it)")
+        return value
 
 
 class DslMember(Person):

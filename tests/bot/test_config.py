@@ -44,6 +44,19 @@ def test_bad_field_is_named(tmp_path: Path) -> None:
     assert "dsl_team.1.on_duty" in message and "weekdays" in message
 
 
+def test_a_mistyped_phone_number_is_refused_not_shown_to_staff() -> None:
+    bad = demo_text().replace('phone = "0117 496 0003"', 'phone = "0117 496 000"')  # a digit short
+    with pytest.raises(ConfigError) as caught:
+        parse(bad, "prevent.toml")
+    assert "police_prevent.phone: expected a UK phone number" in str(caught.value)
+    assert "(got '0117 496 000')" in str(caught.value)
+    for fine in ("101", "+44 117 496 0003", "0117 496 0003 ext 12", "0300 123 4567"):
+        config = parse(demo_text().replace('phone = "0117 496 0003"', f'phone = "{fine}"'), "prevent.toml")
+        assert config.police_prevent.phone == fine
+    with pytest.raises(ConfigError, match="dsl_team.0.phone"):
+        parse(demo_text().replace('phone = "020 7946 0101"', 'phone = "ring the office"'), "prevent.toml")
+
+
 def test_missing_section_and_bad_toml(tmp_path: Path) -> None:
     without_head = demo_text().split("[headteacher]")[0]
     with pytest.raises(ConfigError, match="headteacher: Field required"):
