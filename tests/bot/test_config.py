@@ -53,7 +53,7 @@ def test_a_mistyped_phone_number_is_refused_not_shown_to_staff() -> None:
     for fine in ("101", "+44 117 496 0003", "0117 496 0003 ext 12", "0300 123 4567"):
         config = parse(demo_text().replace('phone = "0117 496 0003"', f'phone = "{fine}"'), "prevent.toml")
         assert config.police_prevent.phone == fine
-    with pytest.raises(ConfigError, match="dsl_team.0.phone"):
+    with pytest.raises(ConfigError, match=r"dsl_team\.0\.phone"):
         parse(demo_text().replace('phone = "020 7946 0101"', 'phone = "ring the office"'), "prevent.toml")
 
 
