@@ -115,11 +115,14 @@ class Engine:
         """Handles one inbound message and returns the replies to send."""
         async with self._lock(inbound.conversation_key):
             person = await self.services.directory.identify(inbound.user)
+            # Said first, whatever the turn: the bot takes words, never pictures (DOMAIN: never upload or
+            # forward indecent images).
+            refused = [Reply(self.services.words("engine.no_files"))] if inbound.files else []
             try:
-                return await self._handle(inbound, person)
+                return refused + await self._handle(inbound, person)
             except VersionConflict:
                 log.warning("session changed by another writer; asked the person to repeat")
-                return [Reply(self.services.words("engine.conflict"))]
+                return [*refused, Reply(self.services.words("engine.conflict"))]
 
     async def start(
         self, inbound: Inbound, dialog_name: str, params: dict[str, str] | None = None

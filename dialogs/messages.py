@@ -78,3 +78,4 @@ class Inbound:
     choice: str | None = None
     prompt_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    files: int = 0  # files or pictures sent with it: counted only, never fetched, kept or passed on

@@ -79,15 +79,18 @@ class Listeners:
         event_id = str(body.get("event_id") or "")
         if self.inbox is not None and event_id:
             # Stored durably, then Slack is answered at once; the turn runs just after (bot/inbox.py).
-            payload = {"team": team, "user": user, "channel": channel, "text": text}
+            payload = {"team": team, "user": user, "channel": channel, "text": text,
+                       "files": str(len(event.get("files") or []))}  # counted, never fetched
             if not await self.inbox.accept(event_id, f"slack:{team}:{channel}", payload):
                 log.info("dropped a repeated Slack event")
             return
-        await self._once(body, lambda: self.talk.message(team, user, channel, text))
+        files = len(event.get("files") or [])
+        await self._once(body, lambda: self.talk.message(team, user, channel, text, files))
 
     async def process(self, payload: dict[str, str]) -> None:
         """Runs the turn for a direct message taken from the inbox."""
-        await self.talk.message(payload["team"], payload["user"], payload["channel"], payload["text"])
+        await self.talk.message(payload["team"], payload["user"], payload["channel"], payload["text"],
+                                int(payload.get("files") or 0))
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A mention in a channel gets a short reply there and the conversation moves to a DM."""

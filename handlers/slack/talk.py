@@ -79,12 +79,12 @@ class Conversations:
                 log.warning("replies queued for later delivery: %s", exc)
                 return
 
-    async def message(self, team: str, user_id: str, channel: str, text: str) -> None:
-        """Handles free text typed in a direct message."""
+    async def message(self, team: str, user_id: str, channel: str, text: str, files: int = 0) -> None:
+        """Handles free text typed in a direct message (and says so if files came with it)."""
         ref = await self._who(team, user_id, channel)
         if ref is None:
             return
-        replies = await self.engine.handle(Inbound(ref, key(team, channel), text=text))
+        replies = await self.engine.handle(Inbound(ref, key(team, channel), text=text, files=files))
         await self.post(channel, replies, user_id)
 
     async def press(self, team: str, user_id: str, channel: str, choice: str, token: str | None) -> None:

@@ -20,6 +20,7 @@ from handlers.teams.messenger import Messenger, activities_for
 from handlers.teams.ports import BOT_TARGET, USER_PREFIX, Member, ReplyQueue, TeamsOptions, TeamsStore, Wording
 
 log = logging.getLogger(__name__)
+FILE_ATTACHMENT = "application/vnd.microsoft.teams.file"  # .download.info and the other file kinds
 START_COMMANDS = {"raise a concern": "raise_concern", "raise a safeguarding concern": "raise_concern"}
 MAX_CACHE = 5_000
 
@@ -128,7 +129,7 @@ class TeamsTurns:
             token = value.get("token")
             return Inbound(user, key, choice=value["choice"][:200],
                            prompt_token=str(token) if isinstance(token, str) and token else None)
-        return Inbound(user, key, text=text or "")
+        return Inbound(user, key, text=text or "", files=sent_files(context.activity))
 
     # --- personal chat ----------------------------------------------------------------------------
 
@@ -213,3 +214,9 @@ class TeamsTurns:
         member = await self.who(context, user_id)
         if member is not None:
             await self.to_personal(user_id, await self.engine.greet(self.inbound(context, member)))
+
+
+def sent_files(activity: Activity) -> int:
+    """Counts the files and pictures a person sent (not the HTML copy Teams adds, nor cards): never fetched."""
+    return sum(1 for attachment in activity.attachments or []
+               if str(attachment.content_type or "").startswith(("image/", "video/", "audio/", FILE_ATTACHMENT)))

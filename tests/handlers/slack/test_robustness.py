@@ -239,3 +239,22 @@ async def test_an_event_that_failed_before_its_turn_is_processed_when_slack_retr
     headers = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
     assert await slack.post(body, "application/json", headers) == 200
     assert "immediate danger" in slack.fake.posts(TEACHER_DM)[-1].text
+
+
+async def test_a_picture_sent_to_the_bot_is_never_fetched_and_the_person_is_told(slack: Harness) -> None:
+    await slack.say("teacher", "Raise a concern")
+    await slack.tap("teacher", "no")
+    await slack.tap("teacher", "child")
+    user = PEOPLE["teacher"][0]
+    before = len(slack.fake.calls)
+    shared = {"type": "message", "subtype": "file_share", "channel_type": "im", "channel": dm(user), "user": user,
+              "text": "", "ts": f"{time.time():.6f}",
+              "files": [{"id": "F0PICTURE", "name": "screenshot.png", "mimetype": "image/png",
+                         "url_private": "https://files.slack.example/F0PICTURE/screenshot.png"}]}
+    assert await slack.event(shared) == 200
+    said = [c.text for c in slack.since(before) if c.method == "chat.postMessage" and c.channel == dm(user)]
+    assert "don't open, keep or pass on files or pictures" in said[0] and "indecent image" in said[0]
+    assert "full name" in said[-1]  # and the question it was on is asked again
+    assert all(not c.method.startswith("files.") and "F0PICTURE" not in json.dumps(c.args)
+               for c in slack.since(before))  # never fetched, never passed on
+    assert "Which year group" in (await slack.say("teacher", "Jamie Testpupil"))[-1].text  # the concern goes on

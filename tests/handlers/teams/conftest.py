@@ -73,8 +73,12 @@ class Harness:
             return response.status
 
     async def say(self, who: str, text: str) -> list[Call]:
+        return await self.post_and_read(self.personal(who, text=text))
+
+    async def post_and_read(self, activity: dict[str, Any]) -> list[Call]:
+        """Posts an activity; returns the messages the bot sent because of it."""
         before = len(self.fake.calls)
-        assert await self.post(self.personal(who, text=text)) == 200
+        assert await self.post(activity) == 200
         return [c for c in self.fake.calls[before:] if c in self.fake.sent()]
 
     def to_person(self, who: str) -> list[Call]:

@@ -181,3 +181,14 @@ async def test_odd_but_valid_messages_get_a_kind_answer(teams: Harness) -> None:
     no_recipient = teams.personal("teacher", text="hi")
     del no_recipient["recipient"]
     assert await teams.post(no_recipient) == 400
+
+
+async def test_a_picture_sent_to_the_bot_is_never_fetched_and_the_person_is_told(teams: Harness) -> None:
+    picture = [{"contentType": "image/png", "contentUrl": "https://files.teams.example/picture.png"},
+               {"contentType": "text/html", "content": "<p>look</p>"}]
+    said = [c.text for c in await teams.post_and_read(teams.personal("teacher", text="look", attachments=picture))]
+    assert "don't open, keep or pass on files or pictures" in said[0] and "indecent image" in said[0]
+    assert all("files.teams.example" not in c.path for c in teams.fake.calls)  # never fetched
+    plain = [c.text for c in await teams.post_and_read(teams.personal("teacher", text="hello",
+                                                                      attachments=picture[1:]))]
+    assert not any("pictures" in text for text in plain)  # Teams' own HTML copy of a message is not a file
