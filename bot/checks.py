@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import text
 
 from bot.app import App
+from bot.config import WEEKDAYS
 
 Check = Callable[[App], Awaitable[list[str]]]
 
@@ -38,9 +39,21 @@ async def data_key_check(app: App) -> list[str]:
         return [f"could not check which data keys are in use: {type(exc).__name__}"]
 
 
+async def rota_check(app: App) -> list[str]:
+    """With a DSL rota in the school file, every school weekday has someone on duty."""
+    team = app.config.dsl_team
+    if not any(member.on_duty for member in team):
+        return []  # no rota: the whole team is shown every day
+    uncovered = [day for day in WEEKDAYS[:5] if not any(day in member.on_duty for member in team)]
+    if not uncovered:
+        return []
+    return [f"school file: no one in the DSL team is on duty on {', '.join(uncovered)} (dsl_team.on_duty); "
+            "on those days staff are shown the lead DSL, who may not be in school"]
+
+
 def doctor_checks() -> list[Check]:
-    """Returns `all_checks` and the slower ones only `prevent-bot doctor` runs (they read whole tables)."""
-    return [*all_checks(), data_key_check]
+    """Returns `all_checks` and the ones only `prevent-bot doctor` runs (slow, or advice rather than readiness)."""
+    return [*all_checks(), rota_check, data_key_check]
 
 
 def all_checks() -> list[Check]:

@@ -89,3 +89,19 @@ def test_who_is_on_duty_by_weekday() -> None:
     assert [c.name for c in thursday.on_duty] == ["Sam Sample"]
     assert [c.name for c in sunday.on_duty] == ["Alex Example"]  # nobody on duty: the lead DSL
     assert monday.helpline.email == "counter.extremism@education.gov.uk"
+
+
+async def test_doctor_names_school_weekdays_with_no_dsl_on_duty(tmp_path: Path) -> None:
+    from bot.admin import run_doctor
+    from bot.app import build
+    from tests.conftest import make_settings
+
+    gap = demo_text().replace('on_duty = ["mon", "tue", "wed", "thu", "fri"]', 'on_duty = ["mon", "tue"]')
+    app = await build(make_settings(f"sqlite:///{tmp_path / 'p.db'}"), config=parse(gap, "prevent.toml"))
+    try:
+        problems = await run_doctor(app)
+        assert "school file: no one in the DSL team is on duty on wed (dsl_team.on_duty)" in " ".join(problems)
+        app.config = parse(demo_text(), "prevent.toml")  # the demo rota covers every day
+        assert not any("on duty" in p for p in await run_doctor(app))
+    finally:
+        await app.close()
