@@ -39,6 +39,15 @@ async def show_concern(app: App, reference: str, actor: str) -> dict[str, object
     return {**record, "chronology": [chronology_line(event) for event in chronology]}
 
 
+async def audit_log(app: App, concern: str, actor: str, viewer: str) -> list[dict[str, object]]:
+    """Returns the audit log (who saw or did what, allowed or refused), itself audited as looked at."""
+    async with app.db.transaction() as session:
+        rows = await store.audit_rows(session, app.school_id, concern.strip().upper(), actor.strip().lower())
+        await store.audit(session, app.school_id, viewer, "audit.view", concern.strip().upper())
+    return [{"at": row.created_at.isoformat(timespec="seconds"), "actor": row.actor, "action": row.action,
+             "target": row.target, "allowed": row.allowed} for row in rows]
+
+
 def chronology_line(event: dict[str, object]) -> str:
     """One chronology entry as a line: when (UTC), what, who, and what was written."""
     detail = f"  — {event['detail']}" if event["detail"] else ""

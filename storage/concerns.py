@@ -106,7 +106,11 @@ async def audit(
                       created_at=utcnow()))
 
 
-async def audit_rows(session: AsyncSession, school_id: int) -> Sequence[Audit]:
-    """Returns a school's audit log, oldest first."""
-    query = select(Audit).where(Audit.school_id == school_id).order_by(col(Audit.id))
-    return (await session.exec(query)).all()
+async def audit_rows(session: AsyncSession, school_id: int, target: str = "", actor: str = "") -> Sequence[Audit]:
+    """Returns a school's audit log, oldest first: all of it, or about one target, or by one actor."""
+    query = select(Audit).where(Audit.school_id == school_id)
+    if target:
+        query = query.where(Audit.target == target)
+    if actor:
+        query = query.where(Audit.actor == actor)
+    return (await session.exec(query.order_by(col(Audit.id)))).all()
