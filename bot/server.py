@@ -117,9 +117,18 @@ async def _housekeeping(app: App) -> None:
         await asyncio.sleep(3600)
 
 
+async def log_key_problems(app: App) -> None:
+    """Says at start if any stored value needs a key that is not configured (a rotation gone wrong)."""
+    from bot.rekey import key_problems
+
+    for problem in await key_problems(app.db):
+        log.warning("data keys: %s", problem)  # key ids and counts only: never a key or content
+
+
 async def serve(settings: Settings, host: str = "0.0.0.0") -> None:  # noqa: S104 — a server listens
     """Builds everything and serves until SIGTERM or SIGINT (or cancelled), then stops cleanly."""
     app = await build(settings)
+    await log_key_problems(app)
     web_app = build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()

@@ -135,3 +135,20 @@ async def test_rekey_never_overwrites_a_value_saved_while_it_runs(any_db_url: st
             "retired key no longer opens anything"]
     finally:
         await app.close()
+
+
+async def test_serve_says_at_start_when_values_need_a_key_that_is_not_configured(
+        sqlite_url: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.server import log_key_problems
+
+    first = await built(sqlite_url, clock)
+    await up_to_category(await start(first))  # a half-told concern, sealed with the first key
+    await first.close()
+    app = await built(sqlite_url, clock, PREVENT_DATA_KEY=NEW_KEY)  # rotated without PREVENT_DATA_KEY_OLD
+    try:
+        with caplog.at_level("WARNING"):
+            await log_key_problems(app)
+    finally:
+        await app.close()
+    assert f"data keys: 1 encrypted value(s) use a data key (id {OLD_ID}) that is not configured" in caplog.text
+    assert TEST_KEY not in caplog.text and NEW_KEY not in caplog.text
