@@ -51,6 +51,9 @@ def describe(report: RekeyReport) -> str:
     for kid, count in sorted(report.unreadable.items()):
         lines.append(f"{count} value(s) use a data key (id {kid}) that is not configured and were left: set "
                      "PREVENT_DATA_KEY_OLD to that key and run this again.")
+    if report.damaged:
+        lines.append(f"{report.damaged} value(s) did not open with the key they name and were left (the log names "
+                     "the table and row): restore them from a backup, then run this again.")
     if report.finished:
         lines.append("Every encrypted value now uses the current key. Once every instance runs with the new "
                      "PREVENT_DATA_KEY, remove PREVENT_DATA_KEY_OLD (`prevent-bot doctor` checks).")

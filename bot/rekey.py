@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from cryptography.exceptions import InvalidTag
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.concerns import pupil_hashes
@@ -16,6 +18,7 @@ from storage.crypto import Cipher, sealed_prefix
 from storage.db import Database
 from storage.models import Concern
 
+log = logging.getLogger(__name__)
 BATCH = 200
 
 
@@ -27,11 +30,12 @@ class RekeyReport:
     resealed: dict[str, int] = field(default_factory=dict)
     changed_meanwhile: int = 0
     unreadable: Counter[str] = field(default_factory=Counter)  # key id -> values sealed with a key not configured
+    damaged: int = 0  # values that do not open with the key they name (logged by table and row id)
 
     @property
     def finished(self) -> bool:
         """True when nothing was left under another key."""
-        return not self.changed_meanwhile and not self.unreadable
+        return not self.changed_meanwhile and not self.unreadable and not self.damaged
 
 
 async def reseal_all(db: Database, batch: int = BATCH) -> RekeyReport:
@@ -61,7 +65,12 @@ async def _reseal_kind(db: Database, kind: str, batch: int, report: RekeyReport)
             if cipher.sealed_with(old) not in readable:
                 report.unreadable[cipher.sealed_with(old)] += 1
                 continue
-            plain = cipher.decrypt(old)
+            try:
+                plain = cipher.decrypt(old)
+            except (InvalidTag, ValueError):  # one damaged value must not stop the rest being re-sealed
+                log.error("could not open the %s value in row %s with its key; left as it is", kind, row_id)
+                report.damaged += 1
+                continue
             changes.append((row_id, old, cipher.encrypt(plain), plain))
         async with db.transaction() as session:
             for row_id, old, new, plain in changes:

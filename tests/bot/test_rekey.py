@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from storage.models import DialogSession, PupilName
 from tests.conftest import make_settings
 from tests.dialogs.test_raise_concern import start, tell_up_to_review, up_to_category
 from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY, FrozenClock
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY, Conversation, FrozenClock
 
 NEW_KEY = "cm90YXRlZC10ZXN0LWtleS0zMi1ieXRlcy1sb25nLTE"  # 32 made-up bytes, tests only
 ROTATING = {"PREVENT_DATA_KEY": NEW_KEY, "PREVENT_DATA_KEY_OLD": TEST_KEY}
@@ -152,3 +153,42 @@ async def test_serve_says_at_start_when_values_need_a_key_that_is_not_configured
         await app.close()
     assert f"data keys: 1 encrypted value(s) use a data key (id {OLD_ID}) that is not configured" in caplog.text
     assert TEST_KEY not in caplog.text and NEW_KEY not in caplog.text
+
+
+async def test_a_damaged_value_is_left_and_reported_and_the_rest_are_resealed(
+        sqlite_url: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture) -> None:
+    first = await built(sqlite_url, clock)
+    for _ in range(2):
+        await up_to_category(await start_as(first, f"{_}"))
+    await first.close()
+    app = await built(sqlite_url, clock, PREVENT_DATA_KEY=NEW_KEY, PREVENT_DATA_KEY_OLD=TEST_KEY)
+    try:
+        async with app.db.transaction() as session:
+            [broken, whole] = (await session.exec(select(DialogSession).order_by(DialogSession.id))).all()
+            broken.data_enc = damaged(broken.data_enc)
+            session.add(broken)
+        with caplog.at_level("ERROR"):
+            report = await reseal_all(app.db)
+        assert report.damaged == 1 and not report.finished
+        assert report.resealed["conversations in progress"] == 1
+        assert f"conversations in progress value in row {broken.id}" in caplog.text
+        async with app.db.reading() as session:
+            assert (await session.get(DialogSession, whole.id)).data_enc.startswith(sealed_prefix(NEW_ID))  # type: ignore[union-attr]
+    finally:
+        await app.close()
+
+
+def damaged(token: str) -> str:
+    """The sealed value with one bit of its ciphertext flipped (so it no longer opens)."""
+    kid, nonce, body = token.split(".")
+    raw = bytearray(base64.urlsafe_b64decode(body))
+    raw[0] ^= 1
+    return ".".join((kid, nonce, base64.urlsafe_b64encode(bytes(raw)).decode()))
+
+
+async def start_as(app: App, n: str) -> Conversation:
+    """Starts raising a concern as one of two teachers (each has a conversation of their own)."""
+    convo = Conversation(app.engine, f"teacher{n}@school.example")
+    await convo.greet()
+    await convo.tap("go:raise_concern")
+    return convo
