@@ -120,10 +120,11 @@ def serve() -> None:
 
 def _register_extensions() -> None:
     """Adds the commands that each area of the bot owns (one module each, so they grow apart)."""
-    from bot import cli_audit, cli_export, cli_keys, cli_reminders, cli_slack, cli_teams
+    from bot import cli_audit, cli_backup, cli_export, cli_keys, cli_reminders, cli_slack, cli_teams
 
     cli_export.register(concerns_cli)
     cli_keys.register(db_cli)
+    cli_backup.register(db_cli)
     cli_audit.register(cli)
     cli_slack.register(cli, manifest_cli)
     cli_teams.register(cli, manifest_cli)

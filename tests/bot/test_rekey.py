@@ -39,12 +39,12 @@ def sealed_values(workdir: Path) -> list[str]:
 
 def exported(workdir: Path, keys: dict[str, str]) -> list[dict[str, object]]:
     out = run(workdir, "concerns", "export", "--pupil", "Jamie Testpupil", "--json", "--reason", "Transfer",
-              keys=keys).stdout
+              env=keys).stdout
     return json.loads(out)["concerns"]  # type: ignore[no-any-return]
 
 
 def doctor(workdir: Path, keys: dict[str, str]) -> str:
-    result = run(workdir, "doctor", keys=keys, refused=True)  # the demo school is always reported
+    result = run(workdir, "doctor", env=keys, refused=True)  # the demo school is always reported
     return result.stdout + result.stderr
 
 
@@ -57,17 +57,17 @@ def test_rotating_the_key_loses_nothing_and_rekey_finishes_it(tmp_path: Path) ->
     chat(tmp_path, TEACHER_EMAIL, CONCERN[:5])  # a second concern, stopped half-way (at the category)
 
     # The new key is in place and the old one kept for reading: a new concern about the same pupil.
-    chat(tmp_path, DEPUTY_EMAIL, CONCERN, keys=ROTATING)
+    chat(tmp_path, DEPUTY_EMAIL, CONCERN, env=ROTATING)
     assert [c["reference"] for c in exported(tmp_path, ROTATING)] == ["C-2026-0001", "C-2026-0002"]
     said = doctor(tmp_path, ROTATING)
     assert f"still use the previous data key (id {OLD_ID})" in said and "prevent-bot db rekey" in said
     assert f"data key (id {OLD_ID}) that is not configured" in doctor(tmp_path, NEW_ONLY)
 
-    said = run(tmp_path, "db", "rekey", keys=ROTATING).stdout
+    said = run(tmp_path, "db", "rekey", env=ROTATING).stdout
     assert "concerns 1" in said and "chronology entries 1" in said and "conversations in progress" in said
     assert "Every encrypted value now uses the current key" in said
     assert all(value.startswith(sealed_prefix(NEW_ID) + ".") for value in sealed_values(tmp_path))
-    assert "Re-sealed 0 value(s)" in run(tmp_path, "db", "rekey", keys=ROTATING).stdout  # again: nothing to do
+    assert "Re-sealed 0 value(s)" in run(tmp_path, "db", "rekey", env=ROTATING).stdout  # again: nothing to do
     assert f"PREVENT_DATA_KEY_OLD (id {OLD_ID}) is set but no value uses it" in doctor(tmp_path, ROTATING)
 
     # The old key retired: every record opens, the pupil's concerns are all found, the half-told one carries on.
@@ -76,7 +76,7 @@ def test_rotating_the_key_loses_nothing_and_rekey_finishes_it(tmp_path: Path) ->
     assert [c["reference"] for c in records] == ["C-2026-0001", "C-2026-0002"]
     assert "they are the only ones who get me" in json.dumps(records[0])  # the child's words, readable
     assert "Spoke to form tutor" in json.dumps(records[0]["chronology"])
-    replies = chat(tmp_path, TEACHER_EMAIL, CONCERN[5:], keys=NEW_ONLY)
+    replies = chat(tmp_path, TEACHER_EMAIL, CONCERN[5:], env=NEW_ONLY)
     assert "C-2026-0003" in "\n".join(str(r["text"]) for r in replies)
     with sqlite3.connect(tmp_path / "prevent.db") as db:
         rekeys = db.execute("SELECT target FROM audit WHERE action = 'data.rekey' ORDER BY id").fetchall()

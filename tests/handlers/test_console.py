@@ -20,24 +20,25 @@ def workdir(tmp_path: Path) -> Path:
 
 
 def run(workdir: Path, *args: str, lines: list[object] | None = None, refused: bool = False,
-        keys: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Runs the CLI in a fresh process against the work directory's database; it must succeed (or, if
-    `refused`, fail). `keys` replaces the data-key settings (PREVENT_DATA_KEY is TEST_KEY otherwise)."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
-    env.pop("PREVENT_DATA_KEY_OLD", None)
-    env.update(keys or {})
-    env.pop("PREVENT_CONFIG", None)
+    `refused`, fail). `env` overrides settings (the data key is TEST_KEY and the database is the work
+    directory's otherwise)."""
+    settings = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
+    settings.pop("PREVENT_DATA_KEY_OLD", None)
+    settings.pop("PREVENT_CONFIG", None)
+    settings.update(env or {})
     stdin = "".join((json.dumps(x) if isinstance(x, dict) else str(x)) + "\n" for x in lines or [])
     result = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                            env=env, cwd=workdir, timeout=120, check=False)
+                            env=settings, cwd=workdir, timeout=120, check=False)
     assert (result.returncode != 0) if refused else (result.returncode == 0), result.stderr
     return result
 
 
 def chat(workdir: Path, email: str, lines: list[object],
-         keys: dict[str, str] | None = None) -> list[dict[str, object]]:
+         env: dict[str, str] | None = None) -> list[dict[str, object]]:
     """Chats as someone with --jsonl; returns every reply object."""
-    out = run(workdir, "chat", "--as", email, "--jsonl", lines=lines, keys=keys).stdout
+    out = run(workdir, "chat", "--as", email, "--jsonl", lines=lines, env=env).stdout
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
