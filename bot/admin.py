@@ -108,8 +108,10 @@ async def _record(app: App, session: AsyncSession,
         who = await people.staff_by_id(session, event.actor_id) if event.actor_id else None
         chronology.append({"at": event.created_at, "kind": event.kind, "by": who.name if who else "system",
                            "detail": app.db.cipher.decrypt(event.detail_enc) if event.detail_enc else ""})
+    labels = dict(app.directory.categories())
     record = {"reference": concern.reference, "status": concern.status, "urgent": concern.urgent,
-              "reporter": reporter.email if reporter else "", **draft.to_json(), "outcome": concern.outcome}
+              "reporter": reporter.email if reporter else "", **draft.to_json(),
+              "category_label": labels.get(concern.category, concern.category), "outcome": concern.outcome}
     return record, chronology
 
 

@@ -12,7 +12,10 @@ from typing import Annotated
 import typer
 
 from bot.admin import Sharing, chronology_line, export_concerns
+from bot.app import App
 from bot.cli_support import fail, with_app
+from bot.config import Person
+from bot.referral import prevent_referral
 
 HEADING = "CONFIDENTIAL: child protection record. Share only with those who have a safeguarding role."
 FIELDS_SKIPPED_IN_TEXT = {"reference", "chronology"}
@@ -29,6 +32,8 @@ def register(concerns_cli: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
         reason: Annotated[str, typer.Option("--reason", help="Why, and with whom, it is shared (written into each "
                                             "concern's chronology).")] = "",
+        referral: Annotated[bool, typer.Option("--prevent-referral", help="A draft Prevent referral (DfE headings) "
+                                               "from these concerns, to check and complete.")] = False,
     ) -> None:
         """Export whole records (details and chronology) for a school transfer or a referral. Audited."""
         if not references and not pupil.strip():
@@ -40,12 +45,15 @@ def register(concerns_cli: typer.Typer) -> None:
             fail(f"{out} already exists; choose a new file name (an export never overwrites).")
         actor = f"cli:{getpass.getuser()}"
         shared = Sharing(actor, " ".join(reason.split()))
-        records, missing = with_app(lambda app: export_concerns(app, references or [], pupil, shared))
+        records, missing, routes = with_app(lambda app: _export(app, references or [], pupil, shared))
         if missing:
             fail(f"No concern with reference {', '.join(missing)}. Nothing was exported.", 1)
         if not records:
             fail("No concerns about that pupil (the name must be spelt as it was reported). Nothing was exported.", 1)
-        document = as_document(records, shared) if as_json else as_text(records, shared)
+        if referral:
+            document = f"{HEADING}\n{prevent_referral(records, *routes)}"
+        else:
+            document = as_document(records, shared) if as_json else as_text(records, shared)
         if pupil.strip():  # on stderr, so a piped export stays a clean document
             typer.secho(f"Found {len(records)} concern(s) by name. Names are matched, not people: before sharing, "
                         "check each one is about this child (year group, dates, who raised it).",
@@ -56,6 +64,13 @@ def register(concerns_cli: typer.Typer) -> None:
         write_private(out, document)
         typer.echo(f"Exported {len(records)} concern(s) to {out}. It holds pupils' names and what they said: "
                    "send it securely and delete it when it has been received.")
+
+
+async def _export(app: App, references: list[str], pupil: str,
+                  shared: Sharing) -> tuple[list[dict[str, object]], list[str], tuple[Person, Person]]:
+    """The records, the references not found, and the local referral routes from the school file."""
+    records, missing = await export_concerns(app, references, pupil, shared)
+    return records, missing, (app.config.police_prevent, app.config.front_door)
 
 
 def as_document(records: list[dict[str, object]], shared: Sharing) -> str:

@@ -73,3 +73,30 @@ def test_export_refuses_rather_than_give_a_partial_or_overwrite(tmp_path: Path) 
     out.write_text("someone else's file", encoding="utf-8")
     assert "already exists" in refused("C-2026-0001", "--out", str(out))
     assert out.read_text(encoding="utf-8") == "someone else's file"
+
+
+def test_a_prevent_referral_draft_uses_the_dfe_headings_and_marks_the_gaps(tmp_path: Path) -> None:
+    chat(tmp_path, TEACHER_EMAIL, CONCERN)  # Prevent
+    neglect = [*CONCERN[:5], {"choice": "neglect"}, "Came in hungry again", "I haven't eaten since Friday",
+               "today 09:00", "Form room", "Gave breakfast", "Nobody", {"choice": "submit"}]
+    chat(tmp_path, TEACHER_EMAIL, neglect)
+    [alert, _] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    chat(tmp_path, DSL_EMAIL, [{"choice": buttons["Add note"]}, "Spoke to mum; she is worried about his phone use"])
+
+    draft = run(tmp_path, "concerns", "export", "--pupil", "Jamie Testpupil", "--prevent-referral",
+                "--reason", "Prevent referral to the police Prevent team").stdout
+    sections = draft.split("\n\n")
+    def under(heading: str) -> str:
+        return next(s for s in sections if s.startswith(heading))
+
+    assert draft.startswith("CONFIDENTIAL") and "DRAFT for the DSL" in draft and "Nothing here has been sent" in draft
+    assert "Child: Jamie Testpupil (Year 9)" in draft and "C-2026-0001, C-2026-0002" in draft
+    assert 'they are the only ones who get me' in under("How and why the school became concerned")
+    assert "- C-2026-0001: Shows interest in an extremist group online" in under("Indicators")
+    assert "- C-2026-0002: Neglect" in under("Other safeguarding concerns")
+    assert "Spoke to mum; she is worried about his phone use" in under("Discussions with the child")
+    for gap in ("Sympathetic interest", "Known or suspected special educational needs", "What staff fear"):
+        assert "Not recorded in the bot: complete from what you know." in under(gap)
+    assert "Example Police Prevent team · 0117 496 0003 · prevent@police.example" in draft
+    assert audits(tmp_path) == [("C-2026-0001", 1), ("C-2026-0002", 1)]  # shared, and recorded as such
