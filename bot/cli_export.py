@@ -14,7 +14,7 @@ import typer
 from bot.admin import Sharing, chronology_line, export_concerns
 from bot.app import App
 from bot.cli_support import fail, with_app
-from bot.config import Person
+from bot.config import SchoolConfig
 from bot.referral import prevent_referral
 
 HEADING = "CONFIDENTIAL: child protection record. Share only with those who have a safeguarding role."
@@ -45,13 +45,13 @@ def register(concerns_cli: typer.Typer) -> None:
             fail(f"{out} already exists; choose a new file name (an export never overwrites).")
         actor = f"cli:{getpass.getuser()}"
         shared = Sharing(actor, " ".join(reason.split()))
-        records, missing, routes = with_app(lambda app: _export(app, references or [], pupil, shared))
+        records, missing, config = with_app(lambda app: _export(app, references or [], pupil, shared))
         if missing:
             fail(f"No concern with reference {', '.join(missing)}. Nothing was exported.", 1)
         if not records:
             fail("No concerns about that pupil (the name must be spelt as it was reported). Nothing was exported.", 1)
         if referral:
-            document = f"{HEADING}\n{prevent_referral(records, *routes)}"
+            document = f"{HEADING}\n{prevent_referral(records, config)}"
         else:
             document = as_document(records, shared) if as_json else as_text(records, shared)
         if pupil.strip():  # on stderr, so a piped export stays a clean document
@@ -67,10 +67,10 @@ def register(concerns_cli: typer.Typer) -> None:
 
 
 async def _export(app: App, references: list[str], pupil: str,
-                  shared: Sharing) -> tuple[list[dict[str, object]], list[str], tuple[Person, Person]]:
-    """The records, the references not found, and the local referral routes from the school file."""
+                  shared: Sharing) -> tuple[list[dict[str, object]], list[str], SchoolConfig]:
+    """The records, the references not found, and the school file (for a referral's routes and time zone)."""
     records, missing = await export_concerns(app, references, pupil, shared)
-    return records, missing, (app.config.police_prevent, app.config.front_door)
+    return records, missing, app.config
 
 
 def as_document(records: list[dict[str, object]], shared: Sharing) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.config import Person
+from bot.config import SchoolConfig
 
 Record = dict[str, object]
 PREVENT = "radicalisation"
@@ -18,10 +20,19 @@ def _each(records: list[Record], line: Callable[[Record], str]) -> list[str]:
     return [f"- {record['reference']}: {text}" for record in records if (text := line(record).strip())]
 
 
-def _what_happened(record: Record) -> str:
-    when = ", ".join(str(record.get(k) or "") for k in ("occurred_at", "place") if record.get(k))
-    words = f" In their own words: \"{record['child_words']}\"" if record.get("child_words") else ""
-    return f"({when}) {record.get('seen_heard') or ''}{words}" if when else f"{record.get('seen_heard') or ''}{words}"
+def _when(record: Record, zone: ZoneInfo) -> str:
+    """When it happened, in the school's time, as a person writes it."""
+    occurred = str(record.get("occurred_at") or "")
+    return datetime.fromisoformat(occurred).astimezone(zone).strftime("%a %d %b %Y %H:%M") if occurred else ""
+
+
+def _what_happened(record: Record, zone: ZoneInfo) -> str:
+    when_where = ", ".join(part for part in (_when(record, zone), str(record.get("place") or "")) if part)
+    seen = str(record.get("seen_heard") or "").strip()
+    if seen and seen[-1] not in ".!?\"'":
+        seen += "."
+    words = f' In their own words: "{record["child_words"]}"' if record.get("child_words") else ""
+    return f"({when_where}) {seen}{words}" if when_where else f"{seen}{words}"
 
 
 def _done_and_discussed(record: Record) -> str:
@@ -33,11 +44,12 @@ def _done_and_discussed(record: Record) -> str:
     return "; ".join(part for part in done if part)
 
 
-def prevent_referral(records: list[Record], police_prevent: Person, front_door: Person) -> str:
+def prevent_referral(records: list[Record], config: SchoolConfig) -> str:
     """Returns the referral draft: each heading of DfE "Making a referral to Prevent", then its content."""
-    first = records[0]
+    first, zone = records[0], ZoneInfo(config.school.timezone)
     sections: list[tuple[str, list[str]]] = [
-        ("How and why the school became concerned, and what happened", _each(records, _what_happened)),
+        ("How and why the school became concerned, and what happened",
+         _each(records, lambda r: _what_happened(r, zone))),
         ("Indicators", _each(records, lambda r: str(r.get("indicators") or ""))),
         ("Sympathetic interest in hate crime, extremism or terrorism", []),
         ("Worrying phone, internet or social media use", []),
@@ -54,6 +66,7 @@ def prevent_referral(records: list[Record], police_prevent: Person, front_door: 
              f"From the school's records: {', '.join(str(r['reference']) for r in records)}", ""]
     for heading, content in sections:
         lines += [heading, *(content or [f"- {NOT_RECORDED}"]), ""]
+    routes = (config.police_prevent, config.front_door)
     lines.append("Send it by the local route: " + "; or ".join(
-        " · ".join(part for part in (p.name, p.phone, p.email) if part) for p in (police_prevent, front_door)))
+        " · ".join(part for part in (p.name, p.phone, p.email) if part) for p in routes))
     return "\n".join(lines)
