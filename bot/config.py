@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from datetime import date, time
 from importlib import resources
@@ -28,13 +29,29 @@ DEFAULT_CATEGORIES = (
 )
 
 
+_DIGIT_RUN = re.compile(r"\+?\d[\d\s().-]*\d|\d")
+
+
 def is_phone_number(text: str) -> bool:
-    """True for a number that can be dialled in the UK: a complete number (any extension kept) or a short one."""
-    try:
-        number = phonenumbers.parse(text, "GB")
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_valid_number(number) or phonenumbers.is_valid_short_number(number)
+    """True when every number in the text can be dialled in the UK (complete, or a short number such as 101).
+
+    Words around the numbers ("office", "out of hours: …") are allowed; a number with a digit missing is not.
+    """
+    found, rest = False, text
+    for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.VALID):
+        found, rest = True, rest.replace(match.raw_string, " ")
+    for run in _DIGIT_RUN.findall(rest):  # what is left: short numbers, or numbers that are not valid
+        digits = re.sub(r"\D", "", run)
+        if len(digits) < 3:
+            continue
+        try:
+            short = phonenumbers.is_valid_short_number(phonenumbers.parse(digits, "GB"))
+        except phonenumbers.NumberParseException:
+            short = False
+        if not short:
+            return False
+        found = True
+    return found
 
 
 class ConfigError(Exception):
@@ -64,8 +81,9 @@ class Person(_Strict):
     @classmethod
     def _phone(cls, value: str) -> str:
         if value and not is_phone_number(value):
-            raise ValueError("expected a UK phone number with all its digits, like 0117 496 0000, +44 117 496 0000 "
-                             "or a short number such as 101 (staff will ring what is here, so check it)")
+            raise ValueError("expected UK phone numbers with all their digits, like 0117 496 0000, +44 117 496 0000 "
+                             "or a short number such as 101; words around them are fine (staff will ring what is "
+                             "here, so check it)")
         return value
 
 

@@ -48,9 +48,12 @@ def test_a_mistyped_phone_number_is_refused_not_shown_to_staff() -> None:
     bad = demo_text().replace('phone = "0117 496 0003"', 'phone = "0117 496 000"')  # a digit short
     with pytest.raises(ConfigError) as caught:
         parse(bad, "prevent.toml")
-    assert "police_prevent.phone: expected a UK phone number" in str(caught.value)
+    assert "police_prevent.phone: expected UK phone numbers" in str(caught.value)
     assert "(got '0117 496 000')" in str(caught.value)
-    for fine in ("101", "+44 117 496 0003", "0117 496 0003 ext 12", "0300 123 4567"):
+    with pytest.raises(ConfigError, match=r"police_prevent\.phone"):  # a good number does not excuse a bad one
+        parse(demo_text().replace('phone = "0117 496 0003"', 'phone = "0117 496 0003 or 0117 496 000"'), "p.toml")
+    for fine in ("101", "+44 117 496 0003", "0117 496 0003 ext 12", "0300 123 4567", "0117 496 0003 (office)",
+                 "0117 496 0003 / out of hours 07912 345678", "101 (non-emergency)"):
         config = parse(demo_text().replace('phone = "0117 496 0003"', f'phone = "{fine}"'), "prevent.toml")
         assert config.police_prevent.phone == fine
     with pytest.raises(ConfigError, match=r"dsl_team\.0\.phone"):
