@@ -55,6 +55,11 @@ def pupil_hashes(cipher: Cipher, draft: ConcernDraft) -> set[str]:
     return {cipher.name_hash(name) for name in named_pupils(draft.pupils)}
 
 
+async def index_names_in(session: AsyncSession, cipher: Cipher, concern: Concern, details: str) -> None:
+    """Records the current key's hashes of the names in a concern's (decrypted) details."""
+    await store.index_names(session, concern, pupil_hashes(cipher, ConcernDraft.from_json(json.loads(details))))
+
+
 async def index_waiting_names(session: AsyncSession, cipher: Cipher, batch: int = 200) -> int:
     """Indexes each name of the concerns stored before names were indexed one by one; returns how many.
 
@@ -66,10 +71,10 @@ async def index_waiting_names(session: AsyncSession, cipher: Cipher, batch: int 
         after = concerns[-1].id or after
         for concern in concerns:
             try:
-                draft = ConcernDraft.from_json(json.loads(cipher.decrypt(concern.details_enc)))
+                details = cipher.decrypt(concern.details_enc)
             except DataKeyError:
                 continue
-            await store.index_names(session, concern, pupil_hashes(cipher, draft))
+            await index_names_in(session, cipher, concern, details)
             indexed += 1
     if indexed:
         log.warning("indexed the pupil names of %s earlier concern(s)", indexed)

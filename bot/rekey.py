@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.concerns import pupil_hashes
-from dialogs.ports import ConcernDraft
-from storage import concerns as concern_store
+from bot.concerns import index_names_in
 from storage import sealed
-from storage.crypto import Cipher, sealed_prefix
+from storage.crypto import sealed_prefix
 from storage.db import Database
 from storage.models import Concern
 
@@ -79,14 +75,9 @@ async def _reseal_kind(db: Database, kind: str, batch: int, report: RekeyReport)
                     continue
                 swapped += 1
                 if kind == sealed.CONCERNS:  # the name hashes are keyed too: the new key's replace them
-                    await _index_names(session, cipher, row_id, plain)
-
-
-async def _index_names(session: AsyncSession, cipher: Cipher, concern_id: int, plain: str) -> None:
-    """Replaces a concern's name hashes with the current key's."""
-    concern = await session.get(Concern, concern_id)
-    assert concern is not None
-    await concern_store.index_names(session, concern, pupil_hashes(cipher, ConcernDraft.from_json(json.loads(plain))))
+                    concern = await session.get(Concern, row_id)
+                    assert concern is not None
+                    await index_names_in(session, cipher, concern, plain)
 
 
 async def key_problems(db: Database) -> list[str]:

@@ -15,10 +15,15 @@ EDITABLE = ("about", "category", "seen_heard", "child_words", "when", "place", "
             "others_aware")
 
 
+def draft_in(data: dict[str, object]) -> ConcernDraft:
+    """Returns the concern being told, from a raise_concern session's data."""
+    saved = data.get("draft")
+    return ConcernDraft.from_json(saved) if isinstance(saved, dict) else ConcernDraft()
+
+
 def _draft(turn: Turn) -> ConcernDraft:
     """Returns the concern being told, from the session data."""
-    saved = turn.data.get("draft")
-    return ConcernDraft.from_json(saved) if isinstance(saved, dict) else ConcernDraft()
+    return draft_in(turn.data)
 
 
 def _keep(turn: Turn, draft: ConcernDraft) -> None:
@@ -361,8 +366,7 @@ async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
 
 def keep_on_restart(data: dict[str, object]) -> dict[str, object]:
     """Starting again keeps only an urgent alert's reference, so the DSL team's alert stays linked."""
-    saved = data.get("draft")
-    old = ConcernDraft.from_json(saved) if isinstance(saved, dict) else ConcernDraft()
+    old = draft_in(data)
     kept = ConcernDraft(urgent=old.urgent, reference=old.reference, source_link=old.source_link)
     return {"draft": kept.to_json()}
 

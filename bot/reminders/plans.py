@@ -12,6 +12,7 @@ from bot.reminders.calendar import in_quiet_hours, in_school_hours, is_school_da
 from bot.reminders.training import add_months, applies, course_status
 from dialogs.messages import Choice, Reply
 from dialogs.ports import CourseStatus
+from dialogs.raise_concern import draft_in
 from storage import concerns, people, records, sessions
 from storage.crypto import DataKeyError
 from storage.db import Database
@@ -247,7 +248,7 @@ async def plan_half_told_dsl(school: School, now: datetime) -> Plan:
 def _urgent_reference(school: School, data_enc: str) -> str:
     """The reference of the urgent concern a half-told draft already stored ('' when none was stored)."""
     try:
-        draft = json.loads(school.db.cipher.decrypt(data_enc) or "{}").get("draft") or {}
+        data = json.loads(school.db.cipher.decrypt(data_enc) or "{}")
     except DataKeyError:  # sealed with a key not configured: doctor names it; the plain notice still goes
         return ""
-    return str(draft.get("reference") or "")
+    return draft_in(data).reference

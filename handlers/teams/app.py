@@ -132,7 +132,7 @@ class TeamsEndpoint:
             log.error("Teams request not checked: the Bot Framework signing keys are unreachable (%s)",
                       type(exc).__name__)
             return web.json_response({"error": "cannot check the token now"}, status=503)
-        except Exception:  # PermissionError, jwt errors, and bare Exception/IndexError (an unknown key id) from the SDK
+        except Exception:  # jwt errors, and the SDK's bare Exception or IndexError (an unknown key id)
             log.warning("Teams request with a missing or invalid token refused")
             return web.json_response({"error": "unauthorized"}, status=401)
         answer = await self.adapter.process_activity(authenticated, activity, self.turns.on_turn)

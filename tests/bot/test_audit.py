@@ -27,10 +27,7 @@ def test_the_audit_log_shows_views_decisions_and_refusals(tmp_path: Path) -> Non
     assert all(row["actor"] == TEACHER_EMAIL for row in by_teacher)
     assert [row["allowed"] for row in by_teacher if row["action"] == "dsl.view"] == [False]
 
-    looked = json.loads(run(tmp_path, "audit", "--actor", "cli:" + _me(), "--json").stdout)
+    looked = json.loads(run(tmp_path, "audit", "--actor", "cli:" + getpass.getuser(), "--json").stdout)
     assert [(row["action"], row["target"]) for row in looked] == [("audit.view", "C-2026-0001"), ("audit.view", "")]
     assert "Nothing in the audit log matches" in run(tmp_path, "audit", "--concern", "C-2026-0999").stdout
 
-
-def _me() -> str:
-    return getpass.getuser()

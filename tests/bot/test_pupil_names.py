@@ -19,9 +19,9 @@ from storage.db import alembic_config
 from storage.models import Concern, PupilName
 from tests.bot.test_rekey import NEW_KEY
 from tests.conftest import make_settings
-from tests.dialogs.test_raise_concern import start
+from tests.dialogs.test_raise_concern import start, tell_from_category
 from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import TEACHER_EMAIL, Conversation, FrozenClock
+from tests.helpers import TEACHER_EMAIL, FrozenClock
 
 
 @pytest.mark.parametrize(("typed", "names"), [
@@ -65,7 +65,7 @@ async def test_concerns_stored_before_names_were_indexed_are_indexed_at_start(an
     await convo.tap("children")
     await convo.say("Jamie Testpupil, Robin Madeup")
     await convo.say("Year 8")
-    await tell_up_to_review_from_category(convo)
+    await tell_from_category(convo)
     await convo.tap("submit")
     robin = app.db.cipher.name_hashes("Robin Madeup")
     async with app.db.engine.begin() as connection:  # back to the schema before 0004: one hash per concern
@@ -87,14 +87,6 @@ async def test_concerns_stored_before_names_were_indexed_are_indexed_at_start(an
             assert [c.reference for c in found] == ["C-2026-0001"] and found[0].names_indexed
     finally:
         await app.close()
-
-
-async def tell_up_to_review_from_category(convo: Conversation) -> None:
-    """Answers from the category on (the names were given already)."""
-    await convo.tap("neglect")
-    for answer in ("Came in hungry again, no coat", "I haven't eaten since Friday", "today 09:00", "Form room",
-                   "Gave breakfast, listened", "Nobody else"):
-        await convo.say(answer)
 
 
 def _downgrade_to_0003(connection: Connection) -> None:

@@ -22,7 +22,7 @@ from storage.models import DialogSession, PupilName
 from tests.conftest import make_settings
 from tests.dialogs.test_raise_concern import start, tell_up_to_review, up_to_category
 from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY, Conversation, FrozenClock
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY, FrozenClock
 
 NEW_KEY = "cm90YXRlZC10ZXN0LWtleS0zMi1ieXRlcy1sb25nLTE"  # 32 made-up bytes, tests only
 ROTATING = {"PREVENT_DATA_KEY": NEW_KEY, "PREVENT_DATA_KEY_OLD": TEST_KEY}
@@ -158,8 +158,8 @@ async def test_serve_says_at_start_when_values_need_a_key_that_is_not_configured
 async def test_a_damaged_value_is_left_and_reported_and_the_rest_are_resealed(
         sqlite_url: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture) -> None:
     first = await built(sqlite_url, clock)
-    for _ in range(2):
-        await up_to_category(await start_as(first, f"{_}"))
+    for n in range(2):  # two people, two conversations in progress
+        await up_to_category(await start(first, f"teacher{n}@school.example"))
     await first.close()
     app = await built(sqlite_url, clock, PREVENT_DATA_KEY=NEW_KEY, PREVENT_DATA_KEY_OLD=TEST_KEY)
     try:
@@ -184,11 +184,3 @@ def damaged(token: str) -> str:
     raw = bytearray(base64.urlsafe_b64decode(body))
     raw[0] ^= 1
     return ".".join((kid, nonce, base64.urlsafe_b64encode(bytes(raw)).decode()))
-
-
-async def start_as(app: App, n: str) -> Conversation:
-    """Starts raising a concern as one of two teachers (each has a conversation of their own)."""
-    convo = Conversation(app.engine, f"teacher{n}@school.example")
-    await convo.greet()
-    await convo.tap("go:raise_concern")
-    return convo

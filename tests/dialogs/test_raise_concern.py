@@ -14,9 +14,9 @@ from tests.conftest import make_settings
 from tests.helpers import TEACHER_EMAIL, Conversation, FrozenClock
 
 
-async def start(app: App) -> Conversation:
-    """Opens a conversation as a teacher and starts raising a concern."""
-    convo = Conversation(app.engine, TEACHER_EMAIL)
+async def start(app: App, email: str = TEACHER_EMAIL) -> Conversation:
+    """Opens a conversation as a teacher (or someone else) and starts raising a concern."""
+    convo = Conversation(app.engine, email)
     await convo.greet()
     await convo.tap("go:raise_concern")
     return convo
@@ -25,6 +25,11 @@ async def start(app: App) -> Conversation:
 async def tell_up_to_review(convo: Conversation, category: str = "bullying_none") -> None:
     """Answers every question with ordinary answers, stopping at the review."""
     await up_to_category(convo)
+    await tell_from_category(convo, category)
+
+
+async def tell_from_category(convo: Conversation, category: str = "bullying_none") -> None:
+    """Answers from the category on with ordinary answers, stopping at the review."""
     await convo.tap(category if category != "bullying_none" else "neglect")
     if category == "radicalisation":
         await convo.say("Talks about a group online")
