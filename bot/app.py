@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,11 +20,11 @@ from dialogs import all_dialogs
 from dialogs.engine import Engine
 from dialogs.ports import Services
 from storage import people, records
+from storage.clock import Clock, machine_clock, running_from
 from storage.crypto import Cipher, DataKeyError, key_file_for, load_or_create_key_file
 from storage.db import Database, make_engine, normalise_url, startup_lock, upgrade
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 @dataclass(slots=True)
@@ -79,10 +77,10 @@ def make_cipher(settings: Settings) -> Cipher:
     return Cipher.from_keys(key, settings.data_key_old)
 
 
-def school_clock(config: SchoolConfig) -> Clock:
-    """Returns a clock in the school's time zone."""
+def school_clock(config: SchoolConfig, settings: Settings) -> Clock:
+    """Returns the clock in the school's time zone (from PREVENT_NOW onwards, when that hidden setting is given)."""
     zone = ZoneInfo(config.school.timezone)
-    return lambda: datetime.now(zone)
+    return running_from(settings.now, zone) if settings.now else machine_clock(zone)
 
 
 async def sync_school_file(db: Database, config: SchoolConfig) -> int:
@@ -107,7 +105,7 @@ async def sync_school_file(db: Database, config: SchoolConfig) -> int:
 async def build(settings: Settings, config: SchoolConfig | None = None, clock: Clock | None = None) -> App:
     """Builds the whole application: config, database (upgraded), services and dialog engine."""
     config = config or load_config(settings)
-    clock = clock or school_clock(config)
+    clock = clock or school_clock(config, settings)
     db = Database(make_engine(settings.database_url), make_cipher(settings))
     await upgrade(db.engine)
     school_id = await sync_school_file(db, config)

@@ -45,7 +45,7 @@ def register(concerns_cli: typer.Typer) -> None:
             fail(f"{out} already exists; choose a new file name (an export never overwrites).")
         actor = f"cli:{getpass.getuser()}"
         shared = Sharing(actor, " ".join(reason.split()))
-        records, missing, config = with_app(lambda app: _export(app, references or [], pupil, shared))
+        records, missing, config, now = with_app(lambda app: _export(app, references or [], pupil, shared))
         if missing:
             fail(f"No concern with reference {', '.join(missing)}. Nothing was exported.", 1)
         if not records:
@@ -53,7 +53,7 @@ def register(concerns_cli: typer.Typer) -> None:
         if referral:
             document = f"{HEADING}\n{prevent_referral(records, config)}"
         else:
-            document = as_document(records, shared) if as_json else as_text(records, shared)
+            document = as_document(records, shared, now) if as_json else as_text(records, shared, now)
         if pupil.strip():  # on stderr, so a piped export stays a clean document
             typer.secho(f"Found {len(records)} concern(s) by name. Names are matched, not people: before sharing, "
                         "check each one is about this child (year group, dates, who raised it).",
@@ -67,24 +67,24 @@ def register(concerns_cli: typer.Typer) -> None:
 
 
 async def _export(app: App, references: list[str], pupil: str,
-                  shared: Sharing) -> tuple[list[dict[str, object]], list[str], SchoolConfig]:
-    """The records, the references not found, and the school file (for a referral's routes and time zone)."""
+                  shared: Sharing) -> tuple[list[dict[str, object]], list[str], SchoolConfig, datetime]:
+    """The records, the references not found, the school file (for a referral's routes and time zone), and now."""
     records, missing = await export_concerns(app, references, pupil, shared)
-    return records, missing, app.config
+    return records, missing, app.config, app.clock()
 
 
-def as_document(records: list[dict[str, object]], shared: Sharing) -> str:
+def as_document(records: list[dict[str, object]], shared: Sharing, now: datetime) -> str:
     """The export as JSON (times in ISO 8601, UTC)."""
     for record in records:
         for event in record["chronology"]:  # type: ignore[attr-defined]
             event["at"] = event["at"].isoformat(timespec="seconds")
-    return json.dumps({"notice": HEADING, "exported_at": _now(), "exported_by": shared.actor,
+    return json.dumps({"notice": HEADING, "exported_at": _stamp(now), "exported_by": shared.actor,
                        "reason": shared.reason, "concerns": records}, indent=2, ensure_ascii=False)
 
 
-def as_text(records: list[dict[str, object]], shared: Sharing) -> str:
+def as_text(records: list[dict[str, object]], shared: Sharing, now: datetime) -> str:
     """The export as plain text, one block per concern."""
-    lines = [HEADING, f"Exported {_now()} by {shared.actor}; {len(records)} concern(s).",
+    lines = [HEADING, f"Exported {_stamp(now)} by {shared.actor}; {len(records)} concern(s).",
              f"Shared for: {shared.reason}", ""]
     for record in records:
         lines.append(f"== {record['reference']} ==")
@@ -105,5 +105,5 @@ def write_private(path: Path, text: str) -> None:
         handle.write(text + "\n")
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _stamp(now: datetime) -> str:
+    return now.astimezone(UTC).isoformat(timespec="seconds")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.clock import utcnow as utcnow  # re-exported: storage and bot stamp rows with it
 from storage.crypto import Cipher
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -27,11 +27,6 @@ WORK_CHANNEL = "prevent_work"  # the PostgreSQL LISTEN/NOTIFY channel that carri
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 PG_MIGRATION_LOCK = 7_727_274
 PG_STARTUP_LOCK = 7_727_275
-
-
-def utcnow() -> datetime:
-    """Returns the current time in UTC (aware); SQLModel stores and returns aware UTC."""
-    return datetime.now(UTC)
 
 
 def normalise_url(url: str) -> str:

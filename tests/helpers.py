@@ -28,13 +28,15 @@ TEST_KEY = "dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0xMjM0NTY3ODk"  # 32 made-up bytes, te
 DSL_EMAIL = "alex.example@school.example"
 DEPUTY_EMAIL = "sam.sample@school.example"
 TEACHER_EMAIL = "teacher@school.example"
+FROZEN_NOW = datetime(2026, 11, 25, 10, 30, tzinfo=LONDON)  # a Wednesday in term, when every frozen clock starts
+CLI_NOW = {"PREVENT_NOW": FROZEN_NOW.isoformat()}  # a CLI subprocess starts its clock there too
 
 
 @dataclass(slots=True)
 class FrozenClock:
     """A clock the test moves by hand."""
 
-    now: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 10, 30, tzinfo=LONDON))
+    now: datetime = FROZEN_NOW
 
     def __call__(self) -> datetime:
         return self.now

@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import ConfigError, demo_text, load, parse
 from bot.directory import SchoolDirectory
+from tests.helpers import CLI_NOW
 
 EXAMPLE = Path(__file__).parents[2] / "prevent.example.toml"
 
@@ -71,7 +72,8 @@ def test_missing_section_and_bad_toml(tmp_path: Path) -> None:
 def test_bad_file_gives_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
     school = tmp_path / "prevent.toml"
     school.write_text(demo_text().replace('slug = "demo"', 'slug = "Demo School!"'))
-    env = {**os.environ, "PREVENT_CONFIG": str(school), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env = {**os.environ, "PREVENT_CONFIG": str(school), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+           **CLI_NOW}
     result = subprocess.run([sys.executable, "-m", "bot", "concerns", "list"], capture_output=True, text=True,
                             env=env, cwd=tmp_path, timeout=60, check=False)
     assert result.returncode == 2

@@ -18,9 +18,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
 from bot.server import build_web_app
-from storage.db import Database, make_engine
+from storage.db import Database, make_engine, utcnow
 from tests.bot.test_delivery import FakePlatform
-from tests.helpers import TEST_KEY
+from tests.helpers import CLI_NOW, TEST_KEY
 
 
 class BrokenPlatform(FakePlatform):
@@ -61,7 +61,7 @@ def test_sigterm_stops_cleanly_and_hands_the_background_work_over(tmp_path: Path
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
-           "PORT": str(port)}
+           "PORT": str(port), **CLI_NOW}
     env.pop("PREVENT_CONFIG", None)
     server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -72,7 +72,7 @@ def test_sigterm_stops_cleanly_and_hands_the_background_work_over(tmp_path: Path
                     break
             time.sleep(0.1)
         held_until = lease_expiry(tmp_path)
-        assert held_until is not None and held_until > datetime.now(UTC)  # it does the background work
+        assert held_until is not None and held_until > utcnow()  # it does the background work
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     finally:
@@ -80,7 +80,7 @@ def test_sigterm_stops_cleanly_and_hands_the_background_work_over(tmp_path: Path
     assert server.returncode == 0, output
     assert "handing over the background work" in output
     given_up = lease_expiry(tmp_path)
-    assert given_up is not None and given_up <= datetime.now(UTC)  # another instance may take it at once
+    assert given_up is not None and given_up <= utcnow()  # another instance may take it at once
 
 
 def lease_expiry(folder: Path) -> datetime | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, TEST_KEY
+from tests.helpers import CLI_NOW, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def run(workdir: Path, *args: str, lines: list[object] | None = None, refused: b
     """Runs the CLI in a fresh process against the work directory's database; it must succeed (or, if
     `refused`, fail). `env` overrides settings (the data key is TEST_KEY and the database is the work
     directory's otherwise)."""
-    settings = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
+    settings = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
+                **CLI_NOW}
     settings.pop("PREVENT_DATA_KEY_OLD", None)
     settings.pop("PREVENT_CONFIG", None)
     settings.update(env or {})

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.reminders.staff_import import import_staff
 from storage import people
 from storage.models import Audit, Staff, TrainingRecord
-from tests.helpers import TEST_KEY, Conversation
+from tests.helpers import CLI_NOW, TEST_KEY, Conversation
 from tests.reminders.conftest import STAFF_CSV
 
 MIXED = """name,email,role,start_date,dsl_team,prevent,annual_update
@@ -116,7 +116,8 @@ async def test_dsl_records_training_for_others_and_nobody_else_can(school_app: A
 
 
 def test_new_user_imports_runs_the_nudge_and_sees_it(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
+           **CLI_NOW}
     env.pop("PREVENT_CONFIG", None)
 
     def cli(*args: str, stdin: str = "") -> str:

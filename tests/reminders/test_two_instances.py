@@ -12,6 +12,7 @@ from sqlmodel import func, select
 from bot.app import App
 from bot.reminders.jobs import run_job
 from bot.scheduler import school_of, start_scheduler
+from storage.clock import utcnow
 from storage.models import Dispatch, Outbox
 from tests.helpers import LONDON, FrozenClock, two_postgres_instances
 from tests.reminders.conftest import make_app
@@ -47,7 +48,7 @@ async def test_two_schedulers_send_each_reminder_once(two_apps: tuple[App, App])
         scheduler = start_scheduler(app)
         schedulers.append(scheduler)
     try:
-        soon = datetime.now(LONDON)
+        soon = utcnow()  # APScheduler fires on the machine's time
         for scheduler in schedulers:
             for name in ("training-nudge", "dsl-digest", "policy-review"):
                 scheduler.modify_job(name, next_run_time=soon)
