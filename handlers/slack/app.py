@@ -8,16 +8,18 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from dialogs.engine import Engine
 from dialogs.ports import Wording
 from handlers.slack.api import API_TIMEOUT, SlackApi, make_client
 from handlers.slack.listeners import Listeners
 from handlers.slack.ports import ROUTE, EventLedger, HomeSource, Inbox, ReplyQueue, SlackOptions
+from handlers.slack.requests import Signatures, Unaddressed, Unreadable, read_body
 from handlers.slack.talk import Conversations
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ class SlackEndpoint:
         self.problems = configuration_problems(options)
         secret = options.signing_secret or secrets.token_hex(32)  # unset: nothing can be signed, all get 401
         self._auth: AuthorizeResult | None = None
+        self.signatures = Signatures(secret)
         self.bolt = AsyncApp(signing_secret=secret, client=make_client("", options.api_url),
                              authorize=self._authorizer(), process_before_response=True, logger=BOLT_LOG,
                              request_verification_enabled=not options.socket_mode)
@@ -91,8 +94,22 @@ class SlackEndpoint:
             web_app.router.add_post(ROUTE, self.handle)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """Passes one signed request from Slack to Bolt (which answers 401 to a bad signature)."""
-        response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        """Checks the signature (401), then that the body is a Slack payload (400), and passes it to Bolt.
+
+        Bolt parses a body before it checks the signature, so an unreadable one would be a 500 and a traceback.
+        """
+        raw = await request.read()
+        if not self.signatures.valid(raw, request.headers):
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = _bolt_request(read_body(raw, request.content_type), request)
+        except Unreadable as exc:
+            log.warning("Slack: refused a signed request that is not a Slack payload: %s", exc)
+            return web.json_response({"error": "malformed request"}, status=400)
+        except Unaddressed as exc:
+            log.info("Slack: acknowledged and dropped a payload without valid ids: %s", exc)
+            return web.Response(status=200)
+        response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     async def start(self) -> None:
@@ -114,3 +131,11 @@ class SlackEndpoint:
         if self.api.client.session is not None:
             await self.api.client.session.close()
             self.api.client.session = None
+
+
+def _bolt_request(text: str, request: web.Request) -> AsyncBoltRequest:
+    """Builds Bolt's request from a checked body; a payload whose ids Bolt still cannot read is Unaddressed."""
+    try:
+        return AsyncBoltRequest(body=text, query=request.query_string, headers=request.headers)  # type: ignore[arg-type]
+    except (TypeError, AttributeError, KeyError, IndexError) as exc:  # Bolt reads team and user ids as it builds
+        raise Unaddressed(f"ids Bolt cannot read ({type(exc).__name__})") from exc

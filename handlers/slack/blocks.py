@@ -56,9 +56,10 @@ def read_value(value: str) -> tuple[str, str | None]:
         data = json.loads(value)
     except ValueError:
         return "", None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("c", ""), str):
         return "", None
-    return str(data.get("c", "")), (str(data["t"]) if data.get("t") else None)
+    token = data.get("t")
+    return data.get("c", ""), (token if isinstance(token, str) and token else None)
 
 
 def _label(text: str) -> str:

@@ -10,9 +10,11 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from dialogs.ports import Wording
+from handlers.slack import payloads
 from handlers.slack.api import SendFailed, SlackApi
 from handlers.slack.blocks import ACTION_PREFIX, read_value
 from handlers.slack.home import RAISE, home_view
+from handlers.slack.payloads import nested_id, part, slack_id
 from handlers.slack.ports import EventLedger, HomeSource, Inbox
 from handlers.slack.talk import DSL_PREFIX, Conversations
 
@@ -24,10 +26,17 @@ COMMAND = "/concern"
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
 
 
-def _team(body: dict[str, Any]) -> str:
-    """Returns the workspace id of any Slack payload."""
-    team = body.get("team_id") or body.get("team") or (body.get("user") or {}).get("team_id") or ""
-    return str(team.get("id", "") if isinstance(team, dict) else team)
+def _dropped(what: str) -> None:
+    """Notes (without any content) an event or interaction acknowledged but dropped: its fields are not valid."""
+    log.info("dropped a Slack %s without a valid team, user or channel id (or with text or files of the wrong kind)",
+             what)
+
+
+def _ignored(event: dict[str, Any]) -> bool:
+    """True for messages that are not someone typing in their DM with the bot."""
+    subtype = event.get("subtype")
+    return (event.get("channel_type") != "im" or bool(event.get("bot_id"))
+            or (isinstance(subtype, str) and subtype in IGNORED_SUBTYPES))
 
 
 class Listeners:
@@ -50,7 +59,7 @@ class Listeners:
 
     async def _once(self, body: dict[str, Any], work: Callable[[], Awaitable[None]]) -> None:
         """Runs an event's work once per event_id; a failure forgets the id so Slack's retry is processed."""
-        event_id = str(body.get("event_id") or "")
+        event_id = payloads.event_id(body) or ""
         if event_id and not await self.ledger.claim(event_id):
             log.info("dropped a repeated Slack event")
             return
@@ -70,21 +79,20 @@ class Listeners:
 
     async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Free text in a direct message runs the conversation; nothing is read anywhere else."""
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype") in IGNORED_SUBTYPES:
+        if _ignored(event):
             return
-        team, user, channel = _team(body), str(event.get("user", "")), str(event.get("channel", ""))
-        if not user:
+        team, user, channel = payloads.team(body), slack_id(event.get("user")), slack_id(event.get("channel"))
+        text, event_id = payloads.text(event.get("text")), payloads.event_id(body)
+        files = payloads.count(event.get("files"))  # counted, never fetched
+        if not (team and user and channel) or text is None or event_id is None or files is None:
+            _dropped("message")
             return
-        text = str(event.get("text") or "")
-        event_id = str(body.get("event_id") or "")
         if self.inbox is not None and event_id:
             # Stored durably, then Slack is answered at once; the turn runs just after (bot/inbox.py).
-            payload = {"team": team, "user": user, "channel": channel, "text": text,
-                       "files": str(len(event.get("files") or []))}  # counted, never fetched
+            payload = {"team": team, "user": user, "channel": channel, "text": text, "files": str(files)}
             if not await self.inbox.accept(event_id, f"slack:{team}:{channel}", payload):
                 log.info("dropped a repeated Slack event")
             return
-        files = len(event.get("files") or [])
         await self._once(body, lambda: self.talk.message(team, user, channel, text, files))
 
     async def process(self, payload: dict[str, str]) -> None:
@@ -94,8 +102,11 @@ class Listeners:
 
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         """A mention in a channel gets a short reply there and the conversation moves to a DM."""
-        team, user, channel = _team(body), str(event.get("user", "")), str(event.get("channel", ""))
-        if not user or event.get("bot_id"):
+        if event.get("bot_id"):
+            return
+        team, user, channel = payloads.team(body), slack_id(event.get("user")), slack_id(event.get("channel"))
+        if not (team and user and channel) or payloads.event_id(body) is None:
+            _dropped("mention")
             return
 
         async def work() -> None:
@@ -108,7 +119,10 @@ class Listeners:
         """Publishes the App Home when someone opens it."""
         if event.get("tab") not in (None, "home"):
             return
-        team, user = _team(body), str(event.get("user", ""))
+        team, user = payloads.team(body), slack_id(event.get("user"))
+        if not (team and user) or payloads.event_id(body) is None:
+            _dropped("App Home event")
+            return
 
         async def work() -> None:
             ref = await self.talk.identities.ref(team, user)
@@ -122,13 +136,18 @@ class Listeners:
     async def on_button(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A button: DSL buttons anywhere, dialog buttons in a DM, "Raise a concern" on the Home tab."""
         await ack()
-        choice, token = read_value(str(action.get("value", "")))
-        team, user = _team(body), str((body.get("user") or {}).get("id", ""))
-        channel = str((body.get("channel") or {}).get("id", ""))
-        if not choice or not user:
+        value = action.get("value")
+        choice, token = read_value(value if isinstance(value, str) else "")
+        team, user, channel = payloads.team(body), nested_id(body, "user"), nested_id(body, "channel")
+        if not (team and user) or (body.get("channel") is not None and not channel):
+            _dropped("button press")
             return
+        if not choice:
+            return
+        trigger = body.get("trigger_id")
         if choice.startswith(DSL_PREFIX):
-            await self._safely("button", self.talk.dsl(team, user, choice, str(body.get("trigger_id", "")), channel))
+            await self._safely("button", self.talk.dsl(team, user, choice, trigger if isinstance(trigger, str) else "",
+                                                       channel))
         elif choice == RAISE and not channel:
             await self._safely("button", self.talk.start(team, user))
         elif channel.startswith("D"):
@@ -138,20 +157,30 @@ class Listeners:
 
     async def on_command(self, ack: Ack, body: dict[str, Any], command: dict[str, Any]) -> None:
         """/concern: says where to go (only to the person) and starts the concern in their DM."""
+        team, user = payloads.team(body), slack_id(command.get("user_id"))
+        if not (team and user):
+            await ack()
+            _dropped("command")
+            return
         await ack(text=self.words("slack.moved_to_dm"))
-        await self._safely("command", self.talk.start(_team(body), str(command.get("user_id", ""))))
+        await self._safely("command", self.talk.start(team, user))
 
     async def on_global_shortcut(self, ack: Ack, body: dict[str, Any]) -> None:
         """The global shortcut starts a concern in the person's DM."""
         await ack()
-        await self._safely("shortcut", self.talk.start(_team(body), str((body.get("user") or {}).get("id", ""))))
+        team, user = payloads.team(body), nested_id(body, "user")
+        if not (team and user):
+            _dropped("shortcut")
+            return
+        await self._safely("shortcut", self.talk.start(team, user))
 
     async def on_message_shortcut(self, ack: Ack, body: dict[str, Any]) -> None:
         """The message shortcut starts a concern with a link to the message (never its text)."""
         await ack()
-        channel = str((body.get("channel") or {}).get("id", ""))
-        ts = str((body.get("message") or {}).get("ts", ""))
-        link = await self.api.permalink(channel, ts) if channel and ts else ""
-        params = {"link": link} if link else None
-        user = str((body.get("user") or {}).get("id", ""))
-        await self._safely("shortcut", self.talk.start(_team(body), user, params))
+        team, user, channel = payloads.team(body), nested_id(body, "user"), nested_id(body, "channel")
+        if not (team and user and channel):
+            _dropped("message shortcut")
+            return
+        ts = payloads.timestamp(part(body, "message").get("ts"))
+        link = await self.api.permalink(channel, ts) if ts else ""
+        await self._safely("shortcut", self.talk.start(team, user, {"link": link} if link else None))

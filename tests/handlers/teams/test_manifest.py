@@ -33,6 +33,22 @@ def validate(manifest: dict[str, object]) -> None:
     assert errors == []
 
 
+NEWEST = "1.30"  # the newest Teams manifest version in @microsoft/app-manifest 1.1.2 (schemas/README.md)
+
+
+def _version(path: Path) -> tuple[int, ...]:
+    """Returns (1, 30) for MicrosoftTeams.v1.30.schema.json."""
+    return tuple(int(n) for n in path.name.removeprefix("MicrosoftTeams.v").removesuffix(".schema.json").split("."))
+
+
+def test_the_manifest_declares_the_newest_vendored_schema_version() -> None:
+    manifest = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
+    vendored = max(SCHEMAS.glob("MicrosoftTeams.v*.schema.json"), key=_version)
+    assert vendored.name == f"MicrosoftTeams.v{NEWEST}.schema.json"
+    assert manifest["manifestVersion"] == NEWEST
+    assert manifest["$schema"] == f"https://developer.microsoft.com/json-schemas/teams/v{NEWEST}/MicrosoftTeams.schema.json"
+
+
 def test_the_manifest_validates_against_the_teams_schema() -> None:
     manifest = json.loads((MANIFEST_DIR / "manifest.json").read_text(encoding="utf-8"))
     validate(manifest)
