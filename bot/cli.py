@@ -66,23 +66,23 @@ def concerns_list(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 @concerns_cli.command("show")
 def concerns_show(reference: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one concern in full, with its chronology. The view is written to the audit log."""
-    from bot.admin import show_concern
+    from bot.admin import chronology_line, concern_lines, shown_concern
 
     actor = f"cli:{getpass.getuser()}"
-    shown = with_app(lambda app: show_concern(app, reference, actor))
+
+    async def work(app: App) -> str | None:
+        found = await shown_concern(app, reference, actor)
+        if found is None:
+            return None
+        record, chronology = found
+        if as_json:  # field ids and UTC, for scripts
+            return json.dumps({**record, "chronology": [chronology_line(e) for e in chronology]}, indent=2)
+        return "\n".join(concern_lines(app, record, chronology))
+
+    shown = with_app(work)
     if shown is None:
         fail(f"No concern with reference {reference}.", 1)
-        return
-    if as_json:
-        typer.echo(json.dumps(shown, indent=2))
-        return
-    for key, value in shown.items():
-        if key == "chronology":
-            typer.echo("chronology:")
-            for line in value:  # type: ignore[attr-defined]
-                typer.echo(f"  {line}")
-        else:
-            typer.echo(f"{key}: {value}")
+    typer.echo(shown)
 
 
 @db_cli.command("upgrade")
