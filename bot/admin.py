@@ -158,13 +158,7 @@ async def _record(app: App, session: AsyncSession,
 
 
 async def run_doctor(app: App) -> list[str]:
-    """Runs every check and returns the problems found (empty when all is well)."""
-    from bot.checks import doctor_checks
-    from bot.platforms import configured_platforms
+    """Runs every check of the application and returns the problems found (empty when all is well)."""
+    from bot.checks import app_findings
 
-    problems: list[str] = []
-    for check in doctor_checks():
-        problems += await check(app)
-    for platform in configured_platforms(app):
-        problems += await platform.readiness()
-    return problems
+    return [f"{finding.name}: {finding.detail}" for finding in await app_findings(app) if not finding.ok]

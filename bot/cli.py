@@ -96,16 +96,6 @@ def db_upgrade() -> None:
 
 
 @cli.command()
-def doctor() -> None:
-    """Check the configuration, the database and each platform; say exactly what to fix."""
-    from bot.admin import run_doctor
-
-    problems = with_app(run_doctor)
-    if problems:
-        fail("\n".join(f"PROBLEM: {p}" for p in problems), 1)
-
-
-@cli.command()
 def serve() -> None:
     """Run the server: Slack events, Teams messages, health checks and scheduled jobs."""
     from bot.server import run_server
@@ -120,12 +110,13 @@ def serve() -> None:
 
 def _register_extensions() -> None:
     """Adds the commands that each area of the bot owns (one module each, so they grow apart)."""
-    from bot import cli_audit, cli_backup, cli_export, cli_keys, cli_reminders, cli_slack, cli_teams
+    from bot import cli_audit, cli_backup, cli_doctor, cli_export, cli_keys, cli_reminders, cli_slack, cli_teams
 
     cli_export.register(concerns_cli)
     cli_keys.register(db_cli)
     cli_backup.register(db_cli)
     cli_audit.register(cli)
+    cli_doctor.register(cli)
     cli_slack.register(cli, manifest_cli)
     cli_teams.register(cli, manifest_cli)
     cli_reminders.register(cli)

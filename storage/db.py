@@ -14,6 +14,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -189,6 +191,19 @@ async def startup_lock(session: AsyncSession) -> None:
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_STARTUP_LOCK})")
+
+
+def _missing_migrations(connection: Connection) -> int:
+    """Counts the migrations not yet applied to this database."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    applied = MigrationContext.configure(connection).get_current_heads()
+    return len(list(scripts.iterate_revisions("heads", applied[0] if applied else "base")))
+
+
+async def missing_migrations(db: Database) -> int:
+    """Returns how many migrations `prevent-bot db upgrade` would apply (reads only; changes nothing)."""
+    async with db.reading() as session:
+        return await (await session.connection()).run_sync(_missing_migrations)
 
 
 async def upgrade(engine: AsyncEngine) -> None:
