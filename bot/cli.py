@@ -37,14 +37,15 @@ def chat(
 
     logging.getLogger().setLevel(logging.ERROR)  # keep the conversation readable; errors still show
 
-    async def work(app: App) -> None:
+    async def work(app: App) -> str:
         if app.config.school.demo and not jsonl:
             typer.secho("Demo school: made-up people and numbers. Create prevent.toml for real use.",
                         fg=typer.colors.YELLOW, err=True)
         mailbox = ConsoleMailbox(app.db, app.directory)
-        await chat_on_stdio(app.engine, mailbox, email, app.config.school.slug, jsonl)
+        return await chat_on_stdio(app.engine, mailbox, email, app.config.school.slug, jsonl)
 
-    with_app(work)
+    if with_app(work) == "interrupted":
+        raise typer.Exit(130)  # Ctrl-C: what a shell expects of an interrupted command
 
 
 @concerns_cli.command("list")
