@@ -23,7 +23,7 @@ from dialogs.engine import Engine
 from dialogs.ports import Services
 from storage import people, records
 from storage.crypto import Cipher, DataKeyError, key_file_for, load_or_create_key_file, new_key
-from storage.db import Database, make_engine, normalise_url, startup_lock, upgrade
+from storage.db import Database, make_engine, sqlite_file, startup_lock, upgrade
 
 log = logging.getLogger(__name__)
 IN_MEMORY = "sqlite://"  # what `doctor` checks against while there is no database file yet
@@ -58,11 +58,7 @@ def load_config(settings: Settings) -> SchoolConfig:
 
 def sqlite_path(url: str) -> Path | None:
     """Returns the file behind a SQLite URL, or None for other databases and in-memory SQLite."""
-    url = normalise_url(url)
-    if not url.startswith("sqlite"):
-        return None
-    path = url.split("///", 1)[1] if "///" in url else ""
-    return Path(path) if path and path != ":memory:" else None
+    return sqlite_file(url)
 
 
 def local_key_file(settings: Settings) -> Path:
