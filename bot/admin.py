@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
+from bot.wording import Words
 from dialogs.ports import ConcernDraft
+from dialogs.raise_concern import draft_facts
 from storage import concerns as store
 from storage import people
 from storage.models import Concern
@@ -27,16 +31,54 @@ async def list_concerns(app: App) -> list[dict[str, object]]:
                  "outcome": c.outcome} for c in rows]
 
 
-async def show_concern(app: App, reference: str, actor: str) -> dict[str, object] | None:
-    """Returns one concern in full with its chronology, writing an audit row for the view."""
+async def shown_concern(app: App, reference: str,
+                        actor: str) -> tuple[dict[str, object], list[dict[str, object]]] | None:
+    """Returns one concern as written and its chronology, writing an audit row for the view (refused if unknown)."""
     async with app.db.transaction() as session:
         concern = await store.by_reference(session, app.school_id, reference)
         if concern is None:
             await store.audit(session, app.school_id, actor, "concern.show", reference.upper(), allowed=False)
             return None
         await store.audit(session, app.school_id, actor, "concern.show", concern.reference)
-        record, chronology = await _record(app, session, concern)
-    return {**record, "chronology": [chronology_line(event) for event in chronology]}
+        return await _record(app, session, concern)
+
+
+def concern_lines(app: App, record: dict[str, object], chronology: list[dict[str, object]]) -> list[str]:
+    """One concern for people: the dialogs' labels and the school's time zone, never field names or ids."""
+    t, zone = app.words, ZoneInfo(app.config.school.timezone)
+    facts = [(t("fact.reference"), str(record["reference"])),
+             (t("fact.status"), _label(t, "status", str(record["status"]))),
+             (t("fact.reporter"), str(record["reporter"])),
+             *draft_facts(t, dict(app.directory.categories()), ConcernDraft.from_json(record),
+                          lambda at: local_time(at, zone))]
+    if record["outcome"]:
+        facts.append((t("fact.outcome"), _label(t, "dsl.outcome", str(record["outcome"]))))
+    lines = [f"{label}: {_indented(value)}" for label, value in facts]
+    lines.append(t("fact.chronology") + ":")
+    for event in chronology:
+        detail = f" — {_indented(str(event['detail']))}" if event["detail"] else ""
+        lines.append(f"  {local_time(event['at'], zone)}  {_label(t, 'event', str(event['kind']))}  "
+                     f"{event['by']}{detail}")
+    return lines
+
+
+def local_time(at: object, zone: ZoneInfo) -> str:
+    """A stored time (aware, naive UTC or ISO 8601 text) in the school's time zone, as a person reads it."""
+    moment = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def _label(t: Words, group: str, value: str) -> str:
+    """The content file's words for an id (the id itself when the file has none)."""
+    key = f"{group}.{value}"
+    words = t(key)
+    return value if words == key else words
+
+
+def _indented(text: str) -> str:
+    """Continuation lines of a long answer, indented under their label."""
+    return text.replace("\n", "\n    ")
 
 
 async def audit_log(app: App, concern: str, actor: str, viewer: str) -> list[dict[str, object]]:
@@ -116,13 +158,7 @@ async def _record(app: App, session: AsyncSession,
 
 
 async def run_doctor(app: App) -> list[str]:
-    """Runs every check and returns the problems found (empty when all is well)."""
-    from bot.checks import doctor_checks
-    from bot.platforms import configured_platforms
+    """Runs every check of the application and returns the problems found (empty when all is well)."""
+    from bot.checks import app_findings
 
-    problems: list[str] = []
-    for check in doctor_checks():
-        problems += await check(app)
-    for platform in configured_platforms(app):
-        problems += await platform.readiness()
-    return problems
+    return [f"{finding.name}: {finding.detail}" for finding in await app_findings(app) if not finding.ok]

@@ -37,14 +37,15 @@ def chat(
 
     logging.getLogger().setLevel(logging.ERROR)  # keep the conversation readable; errors still show
 
-    async def work(app: App) -> None:
+    async def work(app: App) -> str:
         if app.config.school.demo and not jsonl:
             typer.secho("Demo school: made-up people and numbers. Create prevent.toml for real use.",
                         fg=typer.colors.YELLOW, err=True)
         mailbox = ConsoleMailbox(app.db, app.directory)
-        await chat_on_stdio(app.engine, mailbox, email, app.config.school.slug, jsonl)
+        return await chat_on_stdio(app.engine, mailbox, email, app.config.school.slug, jsonl)
 
-    with_app(work)
+    if with_app(work) == "interrupted":
+        raise typer.Exit(130)  # Ctrl-C: what a shell expects of an interrupted command
 
 
 @concerns_cli.command("list")
@@ -66,23 +67,23 @@ def concerns_list(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 @concerns_cli.command("show")
 def concerns_show(reference: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one concern in full, with its chronology. The view is written to the audit log."""
-    from bot.admin import show_concern
+    from bot.admin import chronology_line, concern_lines, shown_concern
 
     actor = f"cli:{getpass.getuser()}"
-    shown = with_app(lambda app: show_concern(app, reference, actor))
+
+    async def work(app: App) -> str | None:
+        found = await shown_concern(app, reference, actor)
+        if found is None:
+            return None
+        record, chronology = found
+        if as_json:  # field ids and UTC, for scripts
+            return json.dumps({**record, "chronology": [chronology_line(e) for e in chronology]}, indent=2)
+        return "\n".join(concern_lines(app, record, chronology))
+
+    shown = with_app(work)
     if shown is None:
         fail(f"No concern with reference {reference}.", 1)
-        return
-    if as_json:
-        typer.echo(json.dumps(shown, indent=2))
-        return
-    for key, value in shown.items():
-        if key == "chronology":
-            typer.echo("chronology:")
-            for line in value:  # type: ignore[attr-defined]
-                typer.echo(f"  {line}")
-        else:
-            typer.echo(f"{key}: {value}")
+    typer.echo(shown)
 
 
 @db_cli.command("upgrade")
@@ -93,16 +94,6 @@ def db_upgrade() -> None:
         typer.echo(f"Database is up to date for {app.config.school.name}.")
 
     with_app(work)
-
-
-@cli.command()
-def doctor() -> None:
-    """Check the configuration, the database and each platform; say exactly what to fix."""
-    from bot.admin import run_doctor
-
-    problems = with_app(run_doctor)
-    if problems:
-        fail("\n".join(f"PROBLEM: {p}" for p in problems), 1)
 
 
 @cli.command()
@@ -120,12 +111,13 @@ def serve() -> None:
 
 def _register_extensions() -> None:
     """Adds the commands that each area of the bot owns (one module each, so they grow apart)."""
-    from bot import cli_audit, cli_backup, cli_export, cli_keys, cli_reminders, cli_slack, cli_teams
+    from bot import cli_audit, cli_backup, cli_doctor, cli_export, cli_keys, cli_reminders, cli_slack, cli_teams
 
     cli_export.register(concerns_cli)
     cli_keys.register(db_cli)
     cli_backup.register(db_cli)
     cli_audit.register(cli)
+    cli_doctor.register(cli)
     cli_slack.register(cli, manifest_cli)
     cli_teams.register(cli, manifest_cli)
     cli_reminders.register(cli)

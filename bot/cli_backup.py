@@ -36,6 +36,11 @@ def db_backup(target: Annotated[Path, typer.Argument(help="New file for the copy
         concerns = backup_sqlite(source, target)
     except FileExistsError:
         fail(f"{target} already exists; choose a new file name (a backup never overwrites).")
+    except FileNotFoundError:
+        fail(f"The folder {target.parent} does not exist: create it first (mkdir -p {target.parent}) "
+             "or choose a folder that exists.")
+    except PermissionError:
+        fail(f"You may not create files in the folder {target.parent}: choose a folder you can write to.")
     except sqlite3.DatabaseError as exc:
         fail(f"The copy could not be made or did not check out ({exc}); {target} was removed.", 1)
     typer.echo(f"Backed up {source} to {target}: {concerns} concern(s), integrity checked. {KEY_ADVICE}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dialogs import intents
-from dialogs.messages import Choice, Inbound, Reply
+from dialogs.messages import Choice, Inbound, Reply, UserRef
 from dialogs.ports import Person, SavedSession, Services, SessionStore, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,12 @@ class Engine:
                 return await self._resume(turn, session, turn.t("engine.welcome_back"))
             except VersionConflict:
                 return [Reply(self.services.words("engine.conflict"))]
+
+    async def unfinished(self, user: UserRef, conversation_key: str) -> str | None:
+        """Returns the dialog left half-way in a conversation (saved: it carries on next time), if any."""
+        person = await self.services.directory.identify(user)
+        session = await self._load(person, conversation_key)
+        return session.dialog if session is not None else None
 
     async def _handle(self, inbound: Inbound, person: Person) -> list[Reply]:
         session = await self._load(person, inbound.conversation_key)

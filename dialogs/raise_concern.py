@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dialogs.engine import Dialog, Done, Handle, Next, Outcome, Retry, State, Turn
 from dialogs.intents import normalise, pick, yes_no
 from dialogs.messages import Choice, Reply
@@ -11,6 +13,7 @@ from dialogs.when import parse_when
 MAX_ANSWER = 20_000
 PREVENT_CATEGORY = "radicalisation"
 IMAGE_WARNING_CATEGORIES = ("sexual_abuse", "online_safety", "exploitation")
+ABOUT = ("child", "children", "adult")  # who a concern is about
 EDITABLE = ("about", "category", "seen_heard", "child_words", "when", "place", "actions_taken",
             "others_aware")
 
@@ -78,8 +81,7 @@ async def on_danger(turn: Turn) -> Outcome:
 # --- who --------------------------------------------------------------------------------------
 
 def _about_options(turn: Turn) -> list[tuple[str, str]]:
-    return [("child", turn.t("raise.about.child")), ("children", turn.t("raise.about.children")),
-            ("adult", turn.t("raise.about.adult"))]
+    return [(about, turn.t(f"raise.about.{about}")) for about in ABOUT]
 
 
 async def ask_about(turn: Turn) -> Reply:
@@ -91,7 +93,7 @@ async def ask_about(turn: Turn) -> Reply:
 async def on_about(turn: Turn) -> Outcome:
     """Stores who the concern is about and asks for their name, or starts the allegation route."""
     about = turn.choice or pick(turn.text, _about_options(turn))
-    if about not in ("child", "children", "adult"):
+    if about not in ABOUT:
         return Retry(Reply(turn.t("common.pick_one")))
     draft = _draft(turn)
     draft.about = about
@@ -298,27 +300,37 @@ async def on_others_aware(turn: Turn) -> Outcome:
 
 def review_facts(turn: Turn, draft: ConcernDraft) -> tuple[tuple[str, str], ...]:
     """Returns the draft as label/value pairs for the review."""
-    categories = dict(turn.services.directory.categories())
-    about = dict(_about_options(turn)).get(draft.about, draft.about)
+    return draft_facts(turn.t, dict(turn.services.directory.categories()), draft)
+
+
+def _as_typed(occurred_at: str) -> str:
+    """When it happened, as stored: the school's local time the reporter gave ("2026-11-24 14:30")."""
+    return occurred_at.replace("T", " ")[:16]
+
+
+def draft_facts(t: Callable[..., str], categories: dict[str, str], draft: ConcernDraft,
+                when: Callable[[str], str] = _as_typed) -> tuple[tuple[str, str], ...]:
+    """Returns a concern as label/value pairs in the dialogs' wording (the review, the DSL's view, the CLI)."""
+    about = t(f"raise.about.{draft.about}") if draft.about in ABOUT else draft.about
     facts = [
-        (turn.t("fact.urgent"), turn.t("common.yes") if draft.urgent else turn.t("common.no")),
-        (turn.t("fact.about"), about),
-        (turn.t("fact.pupils"), draft.pupils),
-        (turn.t("fact.year_group"), draft.year_group),
-        (turn.t("fact.category"), categories.get(draft.category, draft.category)),
+        (t("fact.urgent"), t("common.yes") if draft.urgent else t("common.no")),
+        (t("fact.about"), about),
+        (t("fact.pupils"), draft.pupils),
+        (t("fact.year_group"), draft.year_group),
+        (t("fact.category"), categories.get(draft.category, draft.category)),
     ]
     if draft.indicators:
-        facts.append((turn.t("fact.indicators"), draft.indicators))
+        facts.append((t("fact.indicators"), draft.indicators))
     facts += [
-        (turn.t("fact.seen_heard"), draft.seen_heard),
-        (turn.t("fact.child_words"), draft.child_words),
-        (turn.t("fact.when"), draft.occurred_at.replace("T", " ")[:16]),
-        (turn.t("fact.place"), draft.place),
-        (turn.t("fact.actions_taken"), draft.actions_taken),
-        (turn.t("fact.others_aware"), draft.others_aware),
+        (t("fact.seen_heard"), draft.seen_heard),
+        (t("fact.child_words"), draft.child_words),
+        (t("fact.when"), when(draft.occurred_at) if draft.occurred_at else ""),
+        (t("fact.place"), draft.place),
+        (t("fact.actions_taken"), draft.actions_taken),
+        (t("fact.others_aware"), draft.others_aware),
     ]
     if draft.source_link:
-        facts.append((turn.t("fact.source_link"), draft.source_link))
+        facts.append((t("fact.source_link"), draft.source_link))
     return tuple(facts)
 
 

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol, TextIO
+from typing import Literal, Protocol, TextIO
 
 from rich.console import Console
 
 from dialogs.engine import Engine
 from dialogs.messages import Inbound, Reply, UserRef
+from handlers.terminal import Interrupted, Reader, reader_for
 
 POLL_SECONDS = 2.0
+Ending = Literal["ended", "interrupted"]  # end of input (Ctrl-D), or Ctrl-C
 
 
 class Mailbox(Protocol):
@@ -55,27 +59,47 @@ class ConsoleChat:
         self.jsonl, self.out, self.interactive = jsonl, out, interactive
         self.rich = Console(file=out, highlight=False) if interactive and not jsonl else None
         self.shown = Shown()
+        self._aside: Callable[[], contextlib.AbstractContextManager[None]] = contextlib.nullcontext
 
-    async def run(self, read_line: Callable[[], str]) -> None:
-        """Greets, then handles each line until end of input."""
+    async def run(self, reader: Reader) -> Ending:
+        """Greets, then handles each line until end of input or Ctrl-C; says goodbye to a person."""
+        self._aside = reader.aside
         self.show(await self.engine.greet(Inbound(self.user, self.key)))
         await self.deliver()
         poller = asyncio.create_task(self._poll()) if self.interactive else None
         try:
-            while True:
-                line = await asyncio.to_thread(read_line)
-                if not line:
-                    break
-                inbound = self.parse(line.rstrip("\n"))
-                if inbound is None:
-                    continue
-                self.shown.reset()
-                self.show(await self.engine.handle(inbound))
-                await self.deliver()
+            ending = await self._converse(reader)
         finally:
             if poller is not None:
                 poller.cancel()
         await self.deliver()
+        if self.interactive:
+            await self.goodbye()
+        return ending
+
+    async def _converse(self, reader: Reader) -> Ending:
+        """Handles each line read until end of input or Ctrl-C."""
+        while True:
+            try:
+                line = await reader.read_line()
+            except Interrupted:
+                return "interrupted"
+            if line is None:
+                return "ended"
+            inbound = self.parse(line)
+            if inbound is None:
+                continue
+            self.shown.reset()
+            self.show(await self.engine.handle(inbound))
+            await self.deliver()
+
+    async def goodbye(self) -> None:
+        """Says goodbye, and that a half-told concern (or anything else left half-way) is kept for next time."""
+        unfinished = await self.engine.unfinished(self.user, self.key)
+        key = {None: "console.goodbye", "raise_concern": "console.goodbye_concern"}.get(
+            unfinished, "console.goodbye_unfinished")
+        self.out.write(self.engine.services.words(key) + "\n")
+        self.out.flush()
 
     async def _poll(self) -> None:
         while True:
@@ -86,7 +110,8 @@ class ConsoleChat:
         """Shows anything waiting in the outbox for this person."""
         waiting = await self.mailbox.collect(self.email)
         if waiting:
-            self.show(waiting, notification=True)
+            with self._aside():  # a prompt waiting for input is put back below the news
+                self.show(waiting, notification=True)
 
     def parse(self, line: str) -> Inbound | None:
         """Turns one input line into an Inbound: JSON, a number for a button, or text."""
@@ -136,15 +161,30 @@ class ConsoleChat:
             self.out.write("\n".join(lines) + "\n\n")
 
 
-async def chat_on_stdio(engine: Engine, mailbox: Mailbox, email: str, school: str, jsonl: bool) -> None:
-    """Runs the console chat on stdin/stdout until end of input."""
-    interactive = sys.stdin.isatty() and not jsonl
-    chat = ConsoleChat(engine, mailbox, email, school, jsonl=jsonl, out=sys.stdout, interactive=interactive)
+async def chat_on_stdio(engine: Engine, mailbox: Mailbox, email: str, school: str, jsonl: bool,
+                        stdin: TextIO | None = None, stdout: TextIO | None = None) -> Ending:
+    """Runs the console chat on stdin/stdout until end of input or Ctrl-C; returns which it was."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    interactive = stdin.isatty() and not jsonl
+    chat = ConsoleChat(engine, mailbox, email, school, jsonl=jsonl, out=stdout, interactive=interactive)
+    reader = reader_for(stdin, stdout, interactive)
+    with reader, _stopping_on_signals(reader.interrupt):
+        return await chat.run(reader)
 
-    def read_line() -> str:
-        if interactive:
-            sys.stdout.write("> ")
-            sys.stdout.flush()
-        return sys.stdin.readline()
 
-    await chat.run(read_line)
+@contextlib.contextmanager
+def _stopping_on_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """Turns Ctrl-C (SIGINT) and SIGTERM into a clean stop of the chat while it runs."""
+    loop = asyncio.get_running_loop()
+    caught = []
+    for number in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(number, stop)
+            caught.append(number)
+        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            pass
+    try:
+        yield
+    finally:
+        for number in caught:
+            loop.remove_signal_handler(number)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -58,10 +63,33 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """Returns the file a SQLite URL names, or None for other databases, in-memory SQLite and URI file names."""
+    parsed = make_url(normalise_url(url))
+    name = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or name in ("", ":memory:") or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def create_private_file(path: Path) -> None:
+    """Creates an empty file that only its owner can read and write, unless it exists (or its folder does not).
+
+    SQLite treats an empty file as an empty database, and makes the -wal and -shm files beside it with the
+    main file's permissions, so the concerns and the audit log are never readable by other local users.
+    """
+    if path.exists() or not path.parent.is_dir():
+        return  # SQLite itself says plainly when the folder is missing
+    with contextlib.suppress(FileExistsError):  # another process made it first, the same way
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str) -> AsyncEngine:
-    """Creates the async engine for a database URL."""
+    """Creates the async engine for a database URL (a new SQLite file is made readable by its owner only)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
+        if (path := sqlite_file(url)) is not None:
+            create_private_file(path)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _sqlite_pragmas(engine)
         return engine
@@ -158,6 +186,19 @@ async def startup_lock(session: AsyncSession) -> None:
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_STARTUP_LOCK})")
+
+
+def _missing_migrations(connection: Connection) -> int:
+    """Counts the migrations not yet applied to this database."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    applied = MigrationContext.configure(connection).get_current_heads()
+    return len(list(scripts.iterate_revisions("heads", applied[0] if applied else "base")))
+
+
+async def missing_migrations(db: Database) -> int:
+    """Returns how many migrations `prevent-bot db upgrade` would apply (reads only; changes nothing)."""
+    async with db.reading() as session:
+        return await (await session.connection()).run_sync(_missing_migrations)
 
 
 async def upgrade(engine: AsyncEngine) -> None:

@@ -34,6 +34,11 @@ async def ensure_school(session: AsyncSession, slug: str, name: str) -> School:
     return school
 
 
+async def school_by_slug(session: AsyncSession, slug: str) -> School | None:
+    """Returns the school with this slug, if the database has it (never creates it)."""
+    return (await session.exec(select(School).where(School.slug == slug))).first()
+
+
 async def staff_by_email(session: AsyncSession, school_id: int, email: str) -> Staff | None:
     """Finds a member of staff by email (case-insensitive)."""
     query = select(Staff).where(Staff.school_id == school_id, Staff.email == email.strip().lower())

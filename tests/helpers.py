@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from aiohttp import web
 from sqlmodel import select
+from typer.testing import CliRunner, Result
 
 from bot.app import App
 from bot.delivery import OutboxDispatcher
@@ -170,3 +172,18 @@ async def outbox_due_now(app: App, created_minutes_ago: float = 0) -> None:
             if created_minutes_ago:
                 row.created_at = utcnow() - timedelta(minutes=created_minutes_ago)
             session.add(row)
+
+
+def invoke(workdir: Path, *args: str, env: dict[str, str | None] | None = None, stdin: str = "") -> Result:
+    """Runs `prevent-bot ARGS` in this process, in `workdir`, on its prevent.db with TEST_KEY (`env` overrides)."""
+    from bot.cli import cli
+
+    settings: dict[str, str | None] = {"DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}",
+                                       "PREVENT_DATA_KEY": TEST_KEY, "PREVENT_DATA_KEY_OLD": None,
+                                       "PREVENT_CONFIG": None, **CLI_NOW, **(env or {})}
+    before = Path.cwd()
+    os.chdir(workdir)  # the school file, .env and a relative database are looked for here
+    try:
+        return CliRunner().invoke(cli, list(args), input=stdin, env=settings)
+    finally:
+        os.chdir(before)

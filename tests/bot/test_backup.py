@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import TEACHER_EMAIL
+from tests.helpers import TEACHER_EMAIL, invoke
 
 
 def test_a_backup_is_a_private_checked_copy_that_opens_with_the_key(tmp_path: Path) -> None:
@@ -34,3 +34,13 @@ def test_postgresql_is_pointed_at_pg_dump(tmp_path: Path) -> None:
     env_url = "postgresql://postgres@127.0.0.1:5432/not_used"
     result = run(tmp_path, "db", "backup", str(tmp_path / "x.db"), refused=True, env={"DATABASE_URL": env_url})
     assert "pg_dump --format=custom" in result.stderr and not (tmp_path / "x.db").exists()
+
+
+def test_a_folder_that_does_not_exist_is_named_in_one_line(tmp_path: Path) -> None:
+    assert invoke(tmp_path, "db", "upgrade").exit_code == 0
+    folder = tmp_path / "backups"
+    result = invoke(tmp_path, "db", "backup", str(folder / "x.db"))
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit)  # no traceback
+    [line] = result.stderr.splitlines()
+    assert f"The folder {folder} does not exist" in line and "mkdir" in line
+    assert not folder.exists()

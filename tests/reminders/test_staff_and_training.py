@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -15,7 +17,7 @@ from bot.app import App
 from bot.reminders.staff_import import import_staff
 from storage import people
 from storage.models import Audit, Staff, TrainingRecord
-from tests.helpers import CLI_NOW, TEST_KEY, Conversation
+from tests.helpers import CLI_NOW, TEST_KEY, Conversation, invoke
 from tests.reminders.conftest import STAFF_CSV
 
 MIXED = """name,email,role,start_date,dsl_team,prevent,annual_update
@@ -145,3 +147,21 @@ def test_new_user_imports_runs_the_nudge_and_sees_it(tmp_path: Path) -> None:
     assert {"name": "Pat Teacher", "email": "teacher@school.example", "course": "prevent"}.items() <= next(
         r for r in report if r["email"] == "teacher@school.example" and r["course"] == "prevent").items()
     assert len(json.loads(cli("staff", "list", "--json"))) == 8
+
+
+def test_training_report_names_courses_and_says_not_done_yet(tmp_path: Path) -> None:
+    assert invoke(tmp_path, "staff", "import", str(STAFF_CSV)).exit_code == 0
+    text = invoke(tmp_path, "training", "report").stdout
+    assert "None" not in text and "annual_update" not in text and "prevent_f2f" not in text
+    lee = text.split("Lee Invented <lee.invented@school.example>\n")[1].split("\n\n")[0].splitlines()
+    assert lee[0].startswith("  Safeguarding and child protection (induction")  # started 2026-11-16, nothing done
+    assert all("not done yet" in line for line in lee) and len(lee) == 3
+    assert "  Annual safeguarding update: " in text and "Face-to-face Prevent awareness (DSL): " in text
+    assert "done 2019-09-02 (once only)" in text  # Alex's induction: done, never due again
+
+    rows = json.loads(invoke(tmp_path, "training", "report", "--json").stdout)
+    alex = {r["course"]: r for r in rows if r["email"] == "alex.example@school.example"}
+    assert alex["prevent_f2f"]["course_name"] == "Face-to-face Prevent awareness (DSL)"
+    assert alex["induction"]["due_on"] is None and alex["induction"]["last_done"] == "2019-09-02"
+    table = list(csv.DictReader(io.StringIO(invoke(tmp_path, "training", "report", "--csv").stdout)))
+    assert {(r["course"], r["course_name"]) for r in table} >= {("annual_update", "Annual safeguarding update")}

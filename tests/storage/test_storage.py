@@ -135,6 +135,21 @@ def test_local_key_file_is_private_and_announced(tmp_path: Path, capsys: pytest.
     assert capsys.readouterr().err == ""
 
 
+async def test_the_sqlite_database_and_its_wal_files_are_private(tmp_path: Path, clock: FrozenClock) -> None:
+    database = tmp_path / "prevent.db"
+    was = os.umask(0o022)  # the usual umask: files would be readable by everyone
+    try:
+        app = await build(make_settings(f"sqlite:///{database}"), config=parse(demo_text(), "demo"), clock=clock)
+        async with app.db.transaction() as session:
+            await concerns.audit(session, app.school_id, "someone@school.example", "test.write", "x")
+        files = [database, database.with_name("prevent.db-wal"), database.with_name("prevent.db-shm")]
+        modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in files}  # all exist while it is open
+        await app.close()
+    finally:
+        os.umask(was)
+    assert modes == {"prevent.db": 0o600, "prevent.db-wal": 0o600, "prevent.db-shm": 0o600}
+
+
 def test_postgres_without_key_is_refused() -> None:
     from storage.crypto import DataKeyError
 
