@@ -271,7 +271,7 @@ class Engine:
             turn.data.update(kept)
             if outer is not None:
                 turn.data["_outer"] = outer
-            if token is not None:  # the same run: an urgent alert already raised keeps its key
+            if token is not None:  # still the same dialog run: the keys it may have used stay the same
                 turn.data[ONCE] = token
             session.history.clear()
             restarted = Next(dialog.first, Reply(turn.t("engine.restarted")))
