@@ -19,8 +19,12 @@ Every concern told carries a tag in its "what was seen or heard" answer. At the 
 are decrypted (the benchmark holds the data key) and matched to the tellings:
 - concerns lost: a telling with no stored concern, or a receipt DM (a reference) with no stored concern;
 - concerns duplicated: concerns stored beyond one per telling (or matching no telling);
-- DSL alerts duplicated or missing: concerns whose alert was not posted exactly once in the DSL channel.
-It exits 1 if any is non-zero, 2 if the run did not finish in time. Nothing leaves this machine.
+- DSL alerts duplicated or missing: concerns whose alert never reached the DSL channel, and alerts posted
+  again with no kill to explain it. An alert posted again because the server was killed with the post on
+  its way, or after Slack accepted it but before the bot recorded it, is counted on its own line: Slack's
+  chat.postMessage has no idempotency key and the bot may not read the DSL channel to look (see "Crash
+  safety" in docs/performance.md).
+It exits 1 if any of the three is non-zero, 2 if the run did not finish in time. Nothing leaves this machine.
 
 The server is started in one of two ways. By default (warm) a helper process imports the bot once and
 forks a fresh process for each start, which runs `prevent-bot serve`'s own entry point (`bot.cli`):
