@@ -50,9 +50,10 @@ class Turn:
     def once(self, effect: str) -> str:
         """Returns the key that makes one side effect of this dialog run happen once (pass it to the desk).
 
-        The token behind it is saved with the session before any turn that could use it runs, so a turn
-        run again after a crash (its session not saved) makes the same key, and the desk, finding the
-        effect applied, applies nothing twice. The next dialog run has a new token, so new keys.
+        The token behind it is saved with the dialog's first question, before any state's handler runs, so
+        a turn run again after a crash (its session not saved) makes the same key, and the desk, finding
+        the effect applied, applies nothing twice. The next dialog run has a new token, so new keys. A
+        dialog's `setup` runs before that first save and so must not use it.
         """
         token = self.data.get(ONCE)
         return f"{effect}:{token}" if isinstance(token, str) and token else ""
