@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.directory import SchoolDirectory
+from bot.session_store import applied, replayed
 from bot.wording import Words
 from dialogs.alerts import alert_reply
 from dialogs.messages import Reply
@@ -97,9 +98,12 @@ class ConcernService:
 
     # --- taking concerns in --------------------------------------------------------------------
 
-    async def raise_urgent(self, person: Person, draft: ConcernDraft) -> str:
-        """Stores an urgent concern at once and alerts the DSL channel and every DSL member."""
+    async def raise_urgent(self, person: Person, draft: ConcernDraft, once: str = "") -> str:
+        """Stores an urgent concern at once and alerts the DSL channel and every DSL member (once per `once` key)."""
         async with self.db.transaction() as session:
+            done = await replayed(session, self.school_id, once)
+            if done is not None:  # the turn ran again after a crash: the DSL team was alerted already
+                return str(done["reference"])
             concern = await self._new_concern(session, person, draft)
             await store.add_event(session, concern, "urgent_alert", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.urgent", concern.reference)
@@ -110,12 +114,20 @@ class ConcernService:
                 assert member.id is not None
                 await self._enqueue(session, staff_destination(member.id), "dsl_direct",
                                     {"reply": alert.to_json()}, concern)
+            await applied(session, self.school_id, once, {"reference": concern.reference})
         log.warning("urgent concern %s raised; DSL team alerted", concern.reference)
         return concern.reference
 
-    async def submit(self, person: Person, draft: ConcernDraft) -> Receipt:
-        """Writes the concern, its first event, audit and the DSL alert in one transaction."""
+    async def submit(self, person: Person, draft: ConcernDraft, once: str = "") -> Receipt:
+        """Writes the concern, its first event, audit and the DSL alert in one transaction, once per `once` key.
+
+        The key's claim commits with the concern: a turn run again after a crash (its session not yet
+        saved) gets the first receipt back and writes no second concern, event, audit or alert.
+        """
         async with self.db.transaction() as session:
+            done = await replayed(session, self.school_id, once)
+            if done is not None:
+                return Receipt(str(done["reference"]), bool(done["urgent"]))
             concern = await store.by_reference(session, self.school_id, draft.reference) if draft.reference else None
             if concern is None:
                 concern = await self._new_concern(session, person, draft)
@@ -127,14 +139,18 @@ class ConcernService:
             summary = await self._summary(session, concern)
             alert = alert_reply(self.words, summary, self._category_label(concern.category))
             await self._enqueue(session, DSL_CHANNEL, "dsl_alert", {"reply": alert.to_json()}, concern)
+            await applied(session, self.school_id, once, {"reference": concern.reference, "urgent": concern.urgent})
         log.info("concern %s submitted", concern.reference)
         return Receipt(concern.reference, concern.urgent)
 
-    async def note_allegation_route(self, person: Person, about_head: bool) -> None:
-        """Audits that someone was shown the allegation route; nothing about it is stored."""
+    async def note_allegation_route(self, person: Person, about_head: bool, once: str = "") -> None:
+        """Audits (once per `once` key) that someone was shown the allegation route; nothing about it is stored."""
         async with self.db.transaction() as session:
+            if await replayed(session, self.school_id, once) is not None:
+                return
             target = "chair_of_governors" if about_head else "headteacher"
             await store.audit(session, self.school_id, person.email, "allegation.directed", target)
+            await applied(session, self.school_id, once, {})
 
     async def _new_concern(self, session: AsyncSession, person: Person, draft: ConcernDraft) -> Concern:
         now = self._now()
@@ -181,8 +197,8 @@ class ConcernService:
         log.warning("refused a DSL action (%s) by someone outside the DSL team", action)
         raise NotPermitted(action)
 
-    async def _concern(self, session: AsyncSession, concern_id: int) -> Concern:
-        concern = await store.get(session, self.school_id, concern_id)
+    async def _concern(self, session: AsyncSession, concern_id: int, lock: bool = False) -> Concern:
+        concern = await store.get(session, self.school_id, concern_id, lock)
         if concern is None:
             raise UnknownConcern(concern_id)
         return concern
@@ -204,34 +220,45 @@ class ConcernService:
             return ConcernDetails(await self._summary(session, concern), draft, tuple(chronology))
 
     async def acknowledge(self, person: Person, concern_id: int) -> ConcernSummary:
-        """Marks the concern acknowledged, updates the alert and tells the reporter."""
+        """Marks a new concern acknowledged, updates the alert and tells the reporter; once, however often pressed."""
         return await self._decide(person, concern_id, "ack", "acknowledged", "", status="acknowledged")
 
-    async def add_note(self, person: Person, concern_id: int, text: str) -> ConcernSummary:
-        """Appends a note (encrypted) to the chronology."""
-        return await self._decide(person, concern_id, "note", "note", text)
+    async def add_note(self, person: Person, concern_id: int, text: str, once: str = "") -> ConcernSummary:
+        """Appends a note (encrypted) to the chronology, once per `once` key."""
+        return await self._decide(person, concern_id, "note", "note", text, once=once)
 
-    async def record_action(self, person: Person, concern_id: int, action: str, reason: str) -> ConcernSummary:
-        """Appends an action or referral with its reason to the chronology."""
+    async def record_action(self, person: Person, concern_id: int, action: str, reason: str,
+                            once: str = "") -> ConcernSummary:
+        """Appends an action or referral with its reason to the chronology, once per `once` key."""
         label = self.words(f"dsl.action_type.{action}")
-        return await self._decide(person, concern_id, "action", "action", f"{label} — {reason}", label)
+        return await self._decide(person, concern_id, "action", "action", f"{label} — {reason}", label, once=once)
 
-    async def close(self, person: Person, concern_id: int, outcome: str, reason: str) -> ConcernSummary:
-        """Closes the concern with outcome and reason, updates the alert, tells the reporter."""
+    async def close(self, person: Person, concern_id: int, outcome: str, reason: str,
+                    once: str = "") -> ConcernSummary:
+        """Closes the concern with outcome and reason, updates the alert, tells the reporter (once per `once` key)."""
         label = self.words(f"dsl.outcome.{outcome}")
         return await self._decide(person, concern_id, "close", "closed", f"{label} — {reason}", label,
-                                  status="closed", outcome=outcome)
+                                  status="closed", outcome=outcome, once=once)
 
     async def _decide(self, person: Person, concern_id: int, action: str, kind: str, detail: str,
-                      public: str = "", status: str = "", outcome: str = "") -> ConcernSummary:
-        """Applies one DSL decision: event, audit, status, alert update, reporter notice."""
+                      public: str = "", status: str = "", outcome: str = "", once: str = "") -> ConcernSummary:
+        """Applies one DSL decision: event, audit, status, alert update, reporter notice.
+
+        Applied once: a turn run again after a crash finds its `once` key claimed and changes nothing, and
+        the concern row is locked (PostgreSQL; SQLite has one writer) so two people acknowledging at
+        the same moment make one acknowledgement, one update in the channel and one notice to the reporter.
+        """
         await self._require_dsl(person, action, concern_id)
         async with self.db.transaction() as session:
-            concern = await self._concern(session, concern_id)
+            if await replayed(session, self.school_id, once) is not None:
+                return await self._summary(session, await self._concern(session, concern_id))
+            concern = await self._concern(session, concern_id, lock=True)
+            if status == "acknowledged" and concern.status != "new":  # acknowledged (or closed) already
+                return await self._summary(session, concern)
             if concern.status == "closed" and action != "note":  # a closed record may still be annotated
                 raise ConcernClosed(concern_id)
             now = self._now()
-            if status == "acknowledged" and concern.status == "new":
+            if status == "acknowledged":
                 concern.status, concern.acknowledged_at = status, now
             elif status == "closed":
                 concern.status, concern.closed_at, concern.outcome = status, now, outcome
@@ -251,6 +278,7 @@ class ConcernService:
                 notice = Reply(self.words(f"notify.{status}", reference=concern.reference))
                 await self._enqueue(session, staff_destination(concern.reporter_id), "reporter_update",
                                     {"reply": notice.to_json()}, concern)
+            await applied(session, self.school_id, once, {"reference": concern.reference})
             return summary
 
     async def open_concerns(self, person: Person) -> list[ConcernSummary]:

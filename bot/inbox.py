@@ -1,4 +1,11 @@
-"""The durable inbox: events are stored before the platform is answered, then processed in order."""
+"""The durable inbox: events are stored before the platform is answered, then processed in order, each to the end.
+
+A turn's effects commit in two steps: first what it did (a concern, a DSL decision, a training record),
+in the transaction of the desk that did it; then its session, with the event marked done (`settle_with`).
+A crash between the two runs the turn again, and the desk applies nothing twice: each effect is claimed
+by a key the dialog session keeps (`Turn.once`, `bot.session_store.replayed`), in the same transaction
+as the effect, so the second run gets the first run's result (the same receipt) and writes nothing.
+"""
 
 from __future__ import annotations
 
@@ -212,14 +219,17 @@ class InboxWorker:
         self._finished[row.id] = self._finish_count
 
     async def _one(self, row: InboundEvent) -> bool:
-        """Processes one event; on failure schedules a retry (or parks it after many), logging no content."""
+        """Processes one event; on failure schedules a retry (or parks it after many), logging no content.
+
+        A retry runs the whole turn again; its effects are applied once (see the module docstring).
+        """
         assert row.id is not None
         claim = _Claim(row.id)
         running = _RUNNING.set(claim)
         try:
             await self.process(json.loads(self.db.cipher.decrypt(row.payload_enc)))
         except Exception:
-            if claim.settled:  # the turn was saved, so running it again would apply it twice
+            if claim.settled:  # its session moved on: run again, the answer would be applied to the next question
                 log.exception("%s event %s failed after its turn was saved; not run again", self.platform, row.id)
                 return True
             attempts = row.attempts + 1
@@ -231,7 +241,8 @@ class InboxWorker:
             return False
         finally:
             _RUNNING.reset(running)
-        if not claim.settled:  # a turn that saved no session (a greeting, a refused button)
+        if not claim.settled:  # a turn that saved no session (a greeting, a menu): a crash before this runs it
+            # again, which repeats only its replies (such turns change nothing that is stored twice)
             async with self.db.transaction() as session:
                 await inbox.done(session, row.id)
         return True
@@ -253,10 +264,17 @@ _RUNNING: ContextVar[_Claim | None] = ContextVar("prevent_inbox_event", default=
 
 
 async def settle_with(session: AsyncSession) -> None:
-    """Marks the inbox event whose turn is running done in this transaction (the turn's session save).
+    """Marks the inbox event whose turn is running done in this transaction (the turn's session save or delete).
 
-    The turn's saved state and "this event is done" then commit together: a crash can neither lose the
-    turn nor run it twice (which would apply someone's answer to the next question as well).
+    The session's new state and "this event is done" commit together, so a turn whose session was saved
+    never runs again (it would apply the answer to the next question as well), and one whose session was
+    not saved is run again. Its other effects (a concern, a DSL decision) committed earlier in their own
+    transactions and are applied once by their keys, so running it again repeats none of them.
+
+    The event is deliberately not marked done in the effect's own transaction: the turn would then end
+    there, and a crash before its session was saved would leave the dialog a step behind, never run
+    again. The turn's replies are posted after this commits: a crash in between loses those replies (the
+    person sees no answer and can ask again), never anything stored.
     """
     claim = _RUNNING.get()
     if claim is None or claim.settled:

@@ -125,14 +125,14 @@ async def log_key_problems(app: App) -> None:
         log.warning("data keys: %s", problem)  # key ids and counts only: never a key or content
 
 
-async def serve(settings: Settings, host: str = "0.0.0.0") -> None:  # noqa: S104 — a server listens
-    """Builds everything and serves until SIGTERM or SIGINT (or cancelled), then stops cleanly."""
+async def serve(settings: Settings, host: str = "") -> None:
+    """Builds everything and serves on PREVENT_HOST (all interfaces unless set) until SIGTERM or SIGINT, then stops."""
     app = await build(settings)
     await log_key_problems(app)
     web_app = build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, settings.port)
+    site = web.TCPSite(runner, host or settings.host, settings.port)
     await site.start()
     log.warning("serving on port %s for %s", settings.port, app.config.school.name)
     stopping = asyncio.Event()

@@ -1,10 +1,12 @@
-"""Saves dialog sessions in the database, encrypted, with a version to catch two writers."""
+"""Saves dialog sessions (encrypted, versioned against two writers); applies their turns' side effects once."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.inbox import settle_with
 from dialogs.ports import Person, SavedSession, VersionConflict
@@ -46,3 +48,24 @@ class DbSessionStore:
         async with self.db.transaction() as session:
             await sessions.delete_session(session, school_id, key)
             await settle_with(session)
+
+
+async def replayed(session: AsyncSession, school_id: int, once: str) -> dict[str, object] | None:
+    """Claims a turn's side effect by its key: None to apply it now, else what the run that applied it returned.
+
+    Call it first in the transaction that applies the effect, and `applied` last in the same one; an
+    empty key (a caller outside a dialog) claims nothing.
+    """
+    if not once:
+        return None
+    found = await sessions.claim_effect(session, school_id, once)
+    if found is None:
+        return None
+    result = json.loads(found) if found else {}
+    return result if isinstance(result, dict) else {}
+
+
+async def applied(session: AsyncSession, school_id: int, once: str, result: dict[str, object]) -> None:
+    """Records what a side effect claimed by `replayed` returned (a reference, a name: never concern text)."""
+    if once:
+        await sessions.record_effect(session, school_id, once, json.dumps(result))

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     data_key_old: str = Field("", validation_alias="PREVENT_DATA_KEY_OLD", repr=False)
     config_path: str = Field("prevent.toml", validation_alias="PREVENT_CONFIG")
     port: int = Field(3978, validation_alias="PORT")
+    host: str = Field("0.0.0.0", validation_alias="PREVENT_HOST")  # noqa: S104 — a server listens everywhere by default
     slack_bot_token: str = Field("", validation_alias="SLACK_BOT_TOKEN", repr=False)
     slack_signing_secret: str = Field("", validation_alias="SLACK_SIGNING_SECRET", repr=False)
     slack_app_token: str = Field("", validation_alias="SLACK_APP_TOKEN", repr=False)

@@ -79,7 +79,7 @@ async def on_note(turn: Turn) -> Outcome:
     text = _reason(turn)
     if isinstance(text, Retry):
         return text
-    summary = await turn.services.desk.add_note(turn.person, _concern_id(turn), text)
+    summary = await turn.services.desk.add_note(turn.person, _concern_id(turn), text, turn.once("note"))
     return Done(Reply(turn.t("dsl.note.done", reference=summary.reference)))
 
 
@@ -110,7 +110,7 @@ async def on_action_reason(turn: Turn) -> Outcome:
         return reason
     try:
         summary = await turn.services.desk.record_action(
-            turn.person, _concern_id(turn), str(turn.data.get("action")), reason)
+            turn.person, _concern_id(turn), str(turn.data.get("action")), reason, turn.once("action"))
     except ConcernClosed:
         return Done(Reply(turn.t("dsl.closed_meanwhile", reference=turn.data.get("reference"))))
     return Done(Reply(turn.t("dsl.action.done", reference=summary.reference)))
@@ -142,7 +142,7 @@ async def on_close_reason(turn: Turn) -> Outcome:
         return reason
     try:
         summary = await turn.services.desk.close(
-            turn.person, _concern_id(turn), str(turn.data.get("outcome")), reason)
+            turn.person, _concern_id(turn), str(turn.data.get("outcome")), reason, turn.once("close"))
     except ConcernClosed:
         return Done(Reply(turn.t("dsl.closed_meanwhile", reference=turn.data.get("reference"))))
     return Done(Reply(turn.t("dsl.close.done", reference=summary.reference)))

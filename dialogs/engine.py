@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import secrets
 import weakref
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 DSL_PREFIX = "dsl:"
 GO_PREFIX = "go:"
+ONCE = "_once"  # session data: the dialog run's token, from which the keys of its side effects are made
 
 
 @dataclass(slots=True)
@@ -44,6 +46,17 @@ class Turn:
     def t(self, key: str, **values: object) -> str:
         """Returns the wording for a key."""
         return self.services.words(key, **values)
+
+    def once(self, effect: str) -> str:
+        """Returns the key that makes one side effect of this dialog run happen once (pass it to the desk).
+
+        The token behind it is saved with the dialog's first question, before any state's handler runs, so
+        a turn run again after a crash (its session not saved) makes the same key, and the desk, finding
+        the effect applied, applies nothing twice. The next dialog run has a new token, so new keys. A
+        dialog's `setup` runs before that first save and so must not use it.
+        """
+        token = self.data.get(ONCE)
+        return f"{effect}:{token}" if isinstance(token, str) and token else ""
 
 
 class Next:
@@ -182,6 +195,8 @@ class Engine:
     async def _load(self, person: Person, key: str) -> SavedSession | None:
         """Loads the session, coping with one saved by an older version of the bot."""
         session = await self.store.load(person.school_id, key)
+        if session is not None and ONCE not in session.data:
+            session.data[ONCE] = _token_of(key, session)
         if session is not None and session.dialog not in self.dialogs:
             log.warning("dropped a session for a dialog that no longer exists: %s", session.dialog)
             await self.store.delete(person.school_id, key)
@@ -226,7 +241,7 @@ class Engine:
         dialog = self.dialogs.get(name)
         if dialog is None:
             return [Reply(turn.t("engine.unknown_button")), self._menu(turn)]
-        turn.data = {}
+        turn.data = {ONCE: secrets.token_hex(16)}  # saved with the first question, before any side effect
         if outer is not None:
             turn.data["_outer"] = _pack(outer)
         session = SavedSession(dialog.name, dialog.first, turn.data, "", [],
@@ -257,12 +272,14 @@ class Engine:
             session.state = session.history.pop()
             return await self._ask(turn, session, ())
         if command == "restart":
-            outer = turn.data.get("_outer")
+            outer, token = turn.data.get("_outer"), turn.data.get(ONCE)
             kept = dialog.on_restart(turn.data) if dialog.on_restart else {}
             turn.data.clear()
             turn.data.update(kept)
             if outer is not None:
                 turn.data["_outer"] = outer
+            if token is not None:  # still the same dialog run: the keys it may have used stay the same
+                turn.data[ONCE] = token
             session.history.clear()
             restarted = Next(dialog.first, Reply(turn.t("engine.restarted")))
             return await self._apply(turn, session, restarted, entering=True)
@@ -306,6 +323,16 @@ class Engine:
         if session.version > 0:
             await self.store.delete(turn.person.school_id, turn.inbound.conversation_key)
         return list(replies) if replies and replies[-1].choices else [*replies, self._menu(turn)]
+
+
+def _token_of(key: str, session: SavedSession) -> str:
+    """Returns a token for a session saved without one (before tokens, or restored from an older suspended one).
+
+    Made from what was loaded (its version and save time), so a turn run again after a crash makes
+    the same one; it is saved with the session at the turn's end, and later turns use that.
+    """
+    seed = f"{key}|{session.version}|{session.updated_at.isoformat() if session.updated_at else ''}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
 
 
 def _pack(session: SavedSession) -> dict[str, object]:

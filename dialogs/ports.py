@@ -120,17 +120,22 @@ class ConcernClosed(Exception):
 
 
 class ConcernDesk(Protocol):
-    """Takes concerns in and carries the DSL team's decisions."""
+    """Takes concerns in and carries the DSL team's decisions.
 
-    async def raise_urgent(self, person: Person, draft: ConcernDraft) -> str:
+    A method taking `once` applies its effect once per key (the dialog's `Turn.once`): called again
+    with the same key, as when a turn runs again after a crash, it changes nothing and returns what
+    the first call returned. An empty key applies it every time.
+    """
+
+    async def raise_urgent(self, person: Person, draft: ConcernDraft, once: str = "") -> str:
         """Alerts the whole DSL team at once and returns the reference reserved for it."""
         ...
 
-    async def submit(self, person: Person, draft: ConcernDraft) -> Receipt:
+    async def submit(self, person: Person, draft: ConcernDraft, once: str = "") -> Receipt:
         """Stores the concern, queues the DSL alert and returns the receipt."""
         ...
 
-    async def note_allegation_route(self, person: Person, about_head: bool) -> None:
+    async def note_allegation_route(self, person: Person, about_head: bool, once: str = "") -> None:
         """Audits that someone was directed to the allegation route (no details kept)."""
         ...
 
@@ -143,21 +148,21 @@ class ConcernDesk(Protocol):
         ...
 
     async def acknowledge(self, person: Person, concern_id: int) -> ConcernSummary:
-        """Marks the concern acknowledged and tells the reporter."""
+        """Marks a new concern acknowledged and tells the reporter; changes nothing if it is not new any more."""
         ...
 
-    async def add_note(self, person: Person, concern_id: int, text: str) -> ConcernSummary:
+    async def add_note(self, person: Person, concern_id: int, text: str, once: str = "") -> ConcernSummary:
         """Appends a note to the chronology."""
         ...
 
     async def record_action(
-        self, person: Person, concern_id: int, action: str, reason: str
+        self, person: Person, concern_id: int, action: str, reason: str, once: str = ""
     ) -> ConcernSummary:
         """Appends an action or referral, with its reason, to the chronology."""
         ...
 
     async def close(
-        self, person: Person, concern_id: int, outcome: str, reason: str
+        self, person: Person, concern_id: int, outcome: str, reason: str, once: str = ""
     ) -> ConcernSummary:
         """Closes the concern with an outcome and reason and tells the reporter."""
         ...
@@ -216,7 +221,7 @@ class UnknownPerson(Exception):
 
 
 class TrainingDesk(Protocol):
-    """Keeps training records and policy reviews."""
+    """Keeps training records and policy reviews; `once` as for ConcernDesk."""
 
     async def courses_for(self, person: Person) -> list[tuple[str, str]]:
         """Returns the courses this person must keep current, as (id, title)."""
@@ -227,7 +232,7 @@ class TrainingDesk(Protocol):
         ...
 
     async def record(self, person: Person, course: str, completed_on: date, certificate: str,
-                     for_email: str | None = None) -> str:
+                     for_email: str | None = None, once: str = "") -> str:
         """Records a completed course for the person (or, for the DSL team, someone else); returns whose."""
         ...
 
@@ -235,7 +240,7 @@ class TrainingDesk(Protocol):
         """Returns a policy's title if this person may mark its review; raises NotPermitted otherwise."""
         ...
 
-    async def review_policy(self, person: Person, key: str, reviewed_on: date, note: str) -> str:
+    async def review_policy(self, person: Person, key: str, reviewed_on: date, note: str, once: str = "") -> str:
         """Marks a policy reviewed; returns its title."""
         ...
 

@@ -70,7 +70,7 @@ async def on_danger(turn: Turn) -> Outcome:
     if answer in (True, "yes"):
         draft.urgent = True
         if not draft.reference:
-            draft.reference = await turn.services.desk.raise_urgent(turn.person, draft)
+            draft.reference = await turn.services.desk.raise_urgent(turn.person, draft, turn.once("urgent"))
         _keep(turn, draft)
         guidance = Reply(turn.t("raise.danger.call_999", reference=draft.reference), urgent=True)
         return _then(turn, "about", guidance)
@@ -111,7 +111,7 @@ async def on_adult_head(turn: Turn) -> Outcome:
     if answer is None:
         return Retry(Reply(turn.t("common.yes_or_no")))
     about_head = answer in (True, "yes")
-    await turn.services.desk.note_allegation_route(turn.person, about_head)
+    await turn.services.desk.note_allegation_route(turn.person, about_head, turn.once("allegation"))
     contacts = turn.services.directory.contacts(turn.now.date())
     lead = contacts.chair_of_governors if about_head else contacts.headteacher
     text = turn.t("raise.adult.guidance", name=lead.name, role=lead.role, phone=lead.phone,
@@ -356,7 +356,7 @@ async def on_review(turn: Turn) -> Outcome:
     if choice != "submit":
         return Retry(Reply(turn.t("common.pick_one")))
     draft = _draft(turn)
-    receipt = await turn.services.desk.submit(turn.person, draft)
+    receipt = await turn.services.desk.submit(turn.person, draft, turn.once("submit"))
     return Done(Reply(turn.t("raise.receipt", reference=receipt.reference), urgent=receipt.urgent))
 
 
@@ -365,7 +365,7 @@ async def cancel_concern(turn: Turn) -> tuple[Reply, ...]:
     draft = _draft(turn)
     if not draft.reference:
         return ()
-    await turn.services.desk.submit(turn.person, draft)
+    await turn.services.desk.submit(turn.person, draft, turn.once("submit"))  # a run submits at most once
     return (Reply(turn.t("raise.cancel_urgent", reference=draft.reference), urgent=True),)
 
 

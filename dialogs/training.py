@@ -101,7 +101,7 @@ async def on_certificate(turn: Turn) -> Outcome:
     try:
         whose = await _desk(turn).record(turn.person, str(turn.data["course"]),
                                          date.fromisoformat(str(turn.data["completed_on"])), certificate,
-                                         str(for_email) if for_email else None)
+                                         str(for_email) if for_email else None, turn.once("record"))
     except NotPermitted:
         return Done(Reply(turn.t("training.only_dsl")))
     titles = dict(await _desk(turn).courses_for(turn.person))
@@ -168,7 +168,8 @@ async def on_note(turn: Turn) -> Outcome:
     if not turn.text:
         return Retry(Reply(turn.t("policy.note_needed")))
     title = await _desk(turn).review_policy(turn.person, str(turn.data["policy"]),
-                                            date.fromisoformat(str(turn.data["reviewed_on"])), turn.text)
+                                            date.fromisoformat(str(turn.data["reviewed_on"])), turn.text,
+                                            turn.once("review"))
     return Done(Reply(turn.t("policy.recorded", title=title, date=turn.data["reviewed_on"])))
 
 

@@ -44,9 +44,9 @@ async def events(session: AsyncSession, concern_id: int) -> Sequence[ConcernEven
     return (await session.exec(query)).all()
 
 
-async def get(session: AsyncSession, school_id: int, concern_id: int) -> Concern | None:
-    """Returns a concern of this school by id."""
-    concern = await session.get(Concern, concern_id)
+async def get(session: AsyncSession, school_id: int, concern_id: int, lock: bool = False) -> Concern | None:
+    """Returns a concern of this school by id; `lock` holds its row until the transaction ends (PostgreSQL)."""
+    concern = await session.get(Concern, concern_id, with_for_update=lock)
     return concern if concern is not None and concern.school_id == school_id else None
 
 

@@ -226,6 +226,22 @@ class InboundEvent(SQLModel, table=True):
     received_at: datetime
 
 
+class TurnEffect(SQLModel, table=True):
+    """A turn's side effect already applied (a concern submitted, a note recorded), under the key its dialog keeps.
+
+    Written in the same transaction as the effect itself, so a turn run again after a crash finds it and
+    applies nothing twice; `result` is what the first run returned (a reference, a name), never concern text.
+    """
+
+    __tablename__ = "turn_effect"
+    __table_args__ = (UniqueConstraint("school_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    school_id: int = Field(foreign_key="school.id")
+    key: str = Field(max_length=200)
+    result: str = Field(default="", max_length=500)
+    created_at: datetime
+
+
 class WorkerLease(SQLModel, table=True):
     """Which instance does a kind of background work, until when (deployment-wide, so no school_id)."""
 

@@ -1,17 +1,19 @@
-"""Saved dialog sessions, with a version column so two writers cannot overwrite each other."""
+"""Saved dialog sessions (versioned so two writers cannot overwrite each other) and the effects their turns applied."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Executable, bindparam, delete, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import utcnow
-from storage.models import DialogSession
+from storage.models import DialogSession, TurnEffect
 
 # Built once: building a statement costs more Python than running it (these run on every turn).
 _TABLE = DialogSession.__table__  # type: ignore[attr-defined]
@@ -82,3 +84,41 @@ async def idle_since(session: AsyncSession, before: datetime) -> list[DialogSess
     query = select(DialogSession).where(col(DialogSession.updated_at) <= before,
                                         col(DialogSession.reminded_at).is_(None))
     return list((await session.exec(query)).all())
+
+
+_CLAIM: dict[str, Executable] = {}
+_EFFECTS = TurnEffect.__table__  # type: ignore[attr-defined]
+_RESULT = select(col(TurnEffect.result)).where(col(TurnEffect.school_id) == bindparam("w_school"),
+                                               col(TurnEffect.key) == bindparam("w_key"))
+_RECORD = (update(_EFFECTS).where(_EFFECTS.c.school_id == bindparam("w_school"), _EFFECTS.c.key == bindparam("w_key"))
+           .values(result=bindparam("v_result")))
+
+
+def _claim_statement(dialect: str) -> Executable:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id for a dialect, built once."""
+    if dialect not in _CLAIM:
+        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+        _CLAIM[dialect] = (insert(TurnEffect).on_conflict_do_nothing(index_elements=["school_id", "key"])
+                           .returning(col(TurnEffect.id)))
+    return _CLAIM[dialect]
+
+
+async def claim_effect(session: AsyncSession, school_id: int, key: str) -> str | None:
+    """Claims a side effect by its key in this transaction: None if it is new (apply it), else its recorded result.
+
+    The claim is the transaction's first write and commits or rolls back with the effect. A second
+    claim of the same key waits for the first transaction (PostgreSQL blocks on the unique index;
+    SQLite has one writer at a time): if that committed, the recorded result comes back; if it rolled
+    back, this claim is the new one. So the effect is applied once even by two runs at the same moment.
+    """
+    connection = await session.connection()
+    claimed = await connection.execute(_claim_statement(connection.dialect.name), {
+        "school_id": school_id, "key": key, "result": "", "created_at": utcnow()})
+    if claimed.first() is not None:
+        return None
+    return str((await connection.execute(_RESULT, {"w_school": school_id, "w_key": key})).scalar_one())
+
+
+async def record_effect(session: AsyncSession, school_id: int, key: str, result: str) -> None:
+    """Records what a claimed side effect returned, for a run that finds it already applied."""
+    await (await session.connection()).execute(_RECORD, {"w_school": school_id, "w_key": key, "v_result": result})

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from bot.config import Course, SchoolConfig
 from bot.directory import SchoolDirectory
+from bot.session_store import applied, replayed
 from dialogs.ports import CourseStatus, NotPermitted, Person, UnknownPerson
 from storage import concerns, people, records
 from storage.db import Database
@@ -69,8 +70,8 @@ class TrainingService:
                 for c in self.config.courses if applies(c, is_dsl)]
 
     async def record(self, person: Person, course: str, completed_on: date, certificate: str,
-                     for_email: str | None = None) -> str:
-        """Records a completed course; recording for someone else is for the DSL team only."""
+                     for_email: str | None = None, once: str = "") -> str:
+        """Records a completed course (once per `once` key); recording for someone else is for the DSL team only."""
         if course not in self.courses:
             raise UnknownPerson(course)
         for_someone_else = bool(for_email) and for_email.lower() != person.email  # type: ignore[union-attr]
@@ -79,12 +80,16 @@ class TrainingService:
                 await concerns.audit(session, self.school_id, person.email, "training.record_other", course, False)
             raise NotPermitted("training.record_other")
         async with self.db.transaction() as session:
+            done = await replayed(session, self.school_id, once)
+            if done is not None:  # the turn ran again after a crash: recorded and audited already
+                return str(done["name"])
             staff = await people.staff_by_email(session, self.school_id, for_email or person.email)
             if staff is None or staff.id is None:
                 raise UnknownPerson(for_email)
             await records.add_training(session, self.school_id, staff.id, course, completed_on, certificate,
                                        person.staff_id)
             await concerns.audit(session, self.school_id, person.email, "training.record", f"{staff.email}:{course}")
+            await applied(session, self.school_id, once, {"name": staff.name})
             return staff.name
 
     async def policy_title(self, person: Person, key: str) -> str:
@@ -97,13 +102,16 @@ class TrainingService:
             raise NotPermitted("policy.review")
         return found.title
 
-    async def review_policy(self, person: Person, key: str, reviewed_on: date, note: str) -> str:
-        """Marks a policy reviewed on a date with a short note, and audits it."""
+    async def review_policy(self, person: Person, key: str, reviewed_on: date, note: str, once: str = "") -> str:
+        """Marks a policy reviewed on a date with a short note, and audits it (once per `once` key)."""
         title = await self.policy_title(person, key)
         async with self.db.transaction() as session:
+            if await replayed(session, self.school_id, once) is not None:
+                return title
             found = await records.policy(session, self.school_id, key)
             assert found is not None
             found.last_reviewed, found.note = reviewed_on, note[:2000]
             session.add(found)
             await concerns.audit(session, self.school_id, person.email, "policy.review", key)
+            await applied(session, self.school_id, once, {})
         return title
