@@ -1,0 +1,86 @@
+"""What fuzzing found, kept: forged DSL button ids, and the parsing of ids at the edge."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from bot.app import App
+from dialogs.alerts import parse_concern_id
+from storage.models import Audit, Concern, ConcernEvent
+from tests.dialogs import fuzz_inputs as inputs
+from tests.dialogs.test_dsl_action import raised
+from tests.dialogs.test_raise_concern import start, tell_up_to_review
+from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, Conversation
+
+INT64_MAX = 2**63 - 1
+
+
+@given(st.integers(1, INT64_MAX))
+def test_every_id_a_button_carries_parses_back(concern_id: int) -> None:
+    assert parse_concern_id(str(concern_id)) == concern_id
+
+
+@given(inputs.concern_id_text())
+@example("99999999999999999999")  # past SQLite's 64-bit integers: was an OverflowError out of the engine
+@example(str(INT64_MAX + 1))
+@example("9" * 5_000)  # past Python's 4,300-digit limit for int(): was a ValueError
+@example("²")  # str.isdigit() is true for it, int() refuses it: was a ValueError
+@example("٣")  # an Arabic-Indic three: int() reads 3, but no button is written so
+@example("0")
+@example("-1")
+@example("1.5")
+@example(" 1")
+@example("01")
+def test_anything_else_is_not_an_id(text: str) -> None:
+    assert parse_concern_id(text) == as_written(text)
+
+
+def as_written(text: str) -> int | None:
+    """The id `text` is when it is exactly how the bot writes one (the oracle)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if str(value) == text and 0 < value <= INT64_MAX else None
+
+
+FORGED_IDS = ("99999999999999999999", str(INT64_MAX + 1), "9" * 5_000, "²", "٣", "", "abc", "-1", "1.5", "0", "03")
+
+
+async def test_a_forged_id_is_not_found_for_the_dsl_and_changes_nothing(app: App) -> None:
+    for _ in range(3):  # concerns 1 to 3 exist: "٣" and "03" must not reach concern 3
+        convo = await start(app)
+        await tell_up_to_review(convo)
+        await convo.tap("submit")
+    dsl = Conversation(app.engine, DSL_EMAIL)
+    for verb in ("view", "ack", "note", "action", "close"):
+        for concern in FORGED_IDS:
+            await dsl.tap(f"dsl:{verb}:{concern}", token=None)
+            assert dsl.replies[0].text == "I can't find that concern.", (verb, concern[:30])
+    async with app.db.transaction() as session:
+        statuses = {c.status for c in (await session.exec(select(Concern))).all()}
+        events = (await session.exec(select(ConcernEvent))).all()
+        views = (await session.exec(select(Audit).where(Audit.action == "concern.view"))).all()
+    assert statuses == {"new"} and len(events) == 3 and views == []
+
+
+@pytest.mark.parametrize("choice", ["dsl:view:99999999999999999999", "dsl:ack:" + "9" * 5_000, "dsl:" + "x" * 500,
+                                    "dsl:view:²", "dsl::", "dsl:"])
+async def test_a_forged_button_from_outside_the_dsl_team_is_refused_and_audited(app: App, choice: str) -> None:
+    teacher = Conversation(app.engine, TEACHER_EMAIL)
+    await teacher.tap(choice, token=None)
+    assert teacher.replies[0].text.startswith("Sorry, only members of the school's DSL team")
+    async with app.db.transaction() as session:
+        [audit] = (await session.exec(select(Audit))).all()
+    assert (audit.actor, audit.allowed) == (TEACHER_EMAIL, False)
+    assert len(audit.action) <= 60 and len(audit.target) <= 100  # the columns' sizes (PostgreSQL enforces them)
+
+
+async def test_a_forged_verb_is_an_unknown_button_for_the_dsl(app: App) -> None:
+    concern_id = await raised(app)
+    dsl = Conversation(app.engine, DSL_EMAIL)
+    for verb in ("delete", "VIEW", "view ", "x" * 500):
+        await dsl.tap(f"dsl:{verb}:{concern_id}", token=None)
+        assert dsl.replies[0].text == "Sorry, I don't recognise that button, so I haven't done anything."
