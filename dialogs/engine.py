@@ -35,8 +35,8 @@ class Turn:
 
     @property
     def text(self) -> str:
-        """Returns the message text, stripped (empty for a button press)."""
-        return (self.inbound.text or "").strip()
+        """Returns the message text, stripped, without NUL characters (empty for a button press)."""
+        return (self.inbound.text or "").replace("\x00", "").strip()  # PostgreSQL's text cannot hold a NUL
 
     @property
     def choice(self) -> str | None:

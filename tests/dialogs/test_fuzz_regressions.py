@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.app import App
+from bot.app import App, build
+from bot.config import demo_text, parse
 from dialogs.alerts import parse_concern_id
-from storage.models import Audit, Concern, ConcernEvent
+from storage.models import Audit, Concern, ConcernEvent, TrainingRecord
+from tests.conftest import make_settings
 from tests.dialogs import fuzz_inputs as inputs
 from tests.dialogs.test_dsl_action import raised
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, Conversation
+from tests.dialogs.test_raise_concern import start, tell_from_category, tell_up_to_review
+from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, Conversation, FrozenClock
 
 INT64_MAX = 2**63 - 1
 
@@ -84,3 +88,39 @@ async def test_a_forged_verb_is_an_unknown_button_for_the_dsl(app: App) -> None:
     for verb in ("delete", "VIEW", "view ", "x" * 500):
         await dsl.tap(f"dsl:{verb}:{concern_id}", token=None)
         assert dsl.replies[0].text == "Sorry, I don't recognise that button, so I haven't done anything."
+
+
+@pytest.fixture
+async def any_app(any_db_url: str, clock: FrozenClock) -> AsyncIterator[App]:
+    """The app with the demo school, on SQLite and (when CI gives one) PostgreSQL."""
+    built = await build(make_settings(any_db_url), config=parse(demo_text(), "demo"), clock=clock)
+    yield built
+    await built.close()
+
+
+async def test_a_nul_character_in_the_year_group_still_submits(any_app: App) -> None:
+    convo = await start(any_app)
+    await convo.tap("no")
+    await convo.tap("child")
+    await convo.say("Jamie Testpupil")
+    await convo.say("Year\x00 9")  # PostgreSQL's text cannot hold a NUL: the submit raised out of the turn
+    await tell_from_category(convo)
+    await convo.tap("submit")
+    assert "C-2026-0001" in convo.text
+    async with any_app.db.transaction() as session:
+        [concern] = (await session.exec(select(Concern))).all()
+    assert concern.year_group == "Year 9"
+
+
+async def test_nul_characters_in_training_answers_are_dropped(any_app: App) -> None:
+    dsl = Conversation(any_app.engine, DSL_EMAIL)
+    await Conversation(any_app.engine, TEACHER_EMAIL).say("hello")
+    await dsl.tap("go:training_done?for=other", token=None)
+    await dsl.say(f"\x00{TEACHER_EMAIL}")  # was a look-up PostgreSQL refused
+    await dsl.tap(dsl.choice_ids()[0])
+    await dsl.tap("today")
+    await dsl.say("cert\x00ificate.pdf")  # was a row PostgreSQL refused
+    assert f"Recorded: {TEACHER_EMAIL} completed" in dsl.text
+    async with any_app.db.transaction() as session:
+        [record] = (await session.exec(select(TrainingRecord))).all()
+    assert record.certificate == "certificate.pdf"
