@@ -124,3 +124,10 @@ async def test_nul_characters_in_training_answers_are_dropped(any_app: App) -> N
     async with any_app.db.transaction() as session:
         [record] = (await session.exec(select(TrainingRecord))).all()
     assert record.certificate == "certificate.pdf"
+
+
+@pytest.mark.parametrize("policy", ["safe\x00guarding", "x" * 500, "../safeguarding", ""])
+async def test_a_forged_policy_button_is_not_yours(any_app: App, policy: str) -> None:
+    dsl = Conversation(any_app.engine, DSL_EMAIL)
+    await dsl.tap(f"go:policy_review?policy={policy}", token=None)
+    assert dsl.replies[0].text == "Only the policy's owner or the DSL team can mark this review done."
