@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App, load_config
-from bot.cli_support import fail, with_app
+from bot.cli_support import fail, reference_or_fail, with_app
 from bot.config import ConfigError
 from bot.console_mailbox import ConsoleMailbox
 from bot.settings import Settings
@@ -69,6 +69,7 @@ def concerns_show(reference: str, as_json: Annotated[bool, typer.Option("--json"
     """Show one concern in full, with its chronology. The view is written to the audit log."""
     from bot.admin import chronology_line, concern_lines, shown_concern
 
+    reference = reference_or_fail(reference)
     actor = f"cli:{getpass.getuser()}"
 
     async def work(app: App) -> str | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.admin import audit_log
-from bot.cli_support import with_app
+from bot.cli_support import reference_or_fail, with_app
 
 
 def register(cli: typer.Typer) -> None:
@@ -24,6 +24,7 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
 ) -> None:
     """Show the audit log: who viewed, exported or decided what, and each refused attempt. Itself audited."""
+    concern = reference_or_fail(concern) if concern.strip() else ""
     viewer = f"cli:{getpass.getuser()}"
     rows = with_app(lambda app: audit_log(app, concern, actor, viewer))
     if as_json:
