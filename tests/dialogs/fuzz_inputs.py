@@ -24,6 +24,9 @@ NASTY_TEXT = (
     "x" * 50_000, "😀" * 20_000, "\r\n" * 2_000, "a " * 25_000, "٣" * 21_000,
 )
 
+# Put around a sensible answer now and then: invisible, right-to-left, control and wide characters.
+DECORATIONS = ("", "", "", "", "\u200b", "\u200f", "\u202e", "\ufeff", "\x00", "\t", " 😀 ", "\x1b[0m", "\u0301")
+
 COMMANDS = (
     "cancel", "CANCEL", "Cancel.", "stop", "never mind", "help", "hlep", "?", "who do I talk to",
     "who do i talk to?", "who is the dsl", "back", "go back", "undo", "start again", "start over", "restart",

@@ -15,6 +15,7 @@ from dialogs.alerts import parse_concern_id
 from storage.models import Audit, Concern, ConcernEvent, TrainingRecord
 from tests.conftest import make_settings
 from tests.dialogs import fuzz_inputs as inputs
+from tests.dialogs.fuzz_harness import CrashingStore, SimulatedCrash
 from tests.dialogs.test_dsl_action import raised
 from tests.dialogs.test_raise_concern import start, tell_from_category, tell_up_to_review
 from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, Conversation, FrozenClock
@@ -131,3 +132,58 @@ async def test_a_forged_policy_button_is_not_yours(any_app: App, policy: str) ->
     dsl = Conversation(any_app.engine, DSL_EMAIL)
     await dsl.tap(f"go:policy_review?policy={policy}", token=None)
     assert dsl.replies[0].text == "Only the policy's owner or the DSL team can mark this review done."
+
+
+# Found by the property tests (crash_then_replay), to be fixed by the exactly-once work on bot/inbox.py,
+# bot/session_store.py, bot/concerns.py and storage/concerns.py. When that lands these pass: remove the marks
+# and set REPLAY_EXACTLY_ONCE = True in test_properties.py.
+REPLAYS_REPEAT = pytest.mark.xfail(strict=True, reason="a crashed turn's replay repeats its effects (exactly-once)")
+
+
+def crashing(app: App) -> CrashingStore:
+    """Puts a crash-on-demand store in front of the app's session store."""
+    store = CrashingStore(app.engine.store)
+    app.engine.store = store
+    return store
+
+
+async def concerns_and_events(app: App) -> tuple[list[str], list[str]]:
+    async with app.db.transaction() as session:
+        concerns = [c.reference for c in (await session.exec(select(Concern))).all()]
+        events = [e.kind for e in (await session.exec(select(ConcernEvent))).all()]
+    return concerns, events
+
+
+@REPLAYS_REPEAT
+async def test_a_crash_after_the_urgent_alert_is_replayed_without_a_second_concern(app: App) -> None:
+    convo = await start(app)
+    crashing(app).armed = True
+    with pytest.raises(SimulatedCrash):
+        await convo.tap("yes")  # the urgent concern and its alerts are stored, then the process dies
+    await convo.tap("yes")  # the inbox runs the same event again
+    assert await concerns_and_events(app) == (["C-2026-0001"], ["urgent_alert"])
+    assert "C-2026-0001" in convo.text
+
+
+@REPLAYS_REPEAT
+async def test_a_crash_after_submitting_is_replayed_without_a_second_concern(app: App) -> None:
+    convo = await start(app)
+    await tell_up_to_review(convo)
+    crashing(app).armed = True
+    with pytest.raises(SimulatedCrash):
+        await convo.tap("submit")
+    await convo.tap("submit")
+    assert await concerns_and_events(app) == (["C-2026-0001"], ["created"])
+    assert "C-2026-0001" in convo.text
+
+
+@REPLAYS_REPEAT
+async def test_a_crash_after_a_note_is_replayed_without_a_second_note(app: App) -> None:
+    concern_id = await raised(app)
+    dsl = Conversation(app.engine, DSL_EMAIL)
+    await dsl.tap(f"dsl:note:{concern_id}", token=None)
+    crashing(app).armed = True
+    with pytest.raises(SimulatedCrash):
+        await dsl.say("Spoke to the form tutor")
+    await dsl.say("Spoke to the form tutor")
+    assert (await concerns_and_events(app))[1] == ["created", "note"]
