@@ -16,7 +16,7 @@ from tests.helpers import TEST_KEY, FrozenClock, fresh_postgres, postgres_url
 # database, so nothing is written into the repository: each failure found is kept as an explicit test instead.
 _PROPERTY = {"deadline": None, "database": None, "print_blob": True,
              "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
-settings.register_profile("ci", max_examples=20, stateful_step_count=30, **_PROPERTY)
+settings.register_profile("ci", max_examples=15, stateful_step_count=25, **_PROPERTY)
 settings.register_profile("long", max_examples=400, stateful_step_count=60, **_PROPERTY)
 settings.load_profile("ci")
 

@@ -159,19 +159,19 @@ class ConversationMachine(RuleBasedStateMachine):
         session = self.world.sessions[actor.key]
         return f"{session.dialog}.{session.state}" if session else ""
 
-    def sensible(self, actor: Actor) -> st.SearchStrategy[Inbound]:
-        """What a person would plausibly send next: an answer to the question, or one of the buttons."""
-        options: list[st.SearchStrategy[Inbound]] = []
-        texts = SENSIBLE.get(self.where(actor))
-        if texts:
-            answers = st.tuples(st.sampled_from(texts), st.sampled_from(inputs.DECORATIONS))
-            options.append(answers.map(lambda t: self.typed(actor, t[1].join(("", t[0].format(m=actor.marker), "")))))
-        if actor.choices():
-            options.append(st.sampled_from(actor.choices()).map(lambda c: self.pressed(actor, *c)))
-        if not options:
-            start = ("I'm worried about a pupil", "who do I talk to?", "my concerns", "open alerts")
-            options.append(st.sampled_from(start).map(lambda t: self.typed(actor, t)))
-        return st.one_of(options)
+    def sensible(self, actor: Actor, data: st.DataObject) -> Inbound:
+        """What a person would plausibly send next: an answer, one of the buttons, now and then back or start again."""
+        texts, buttons = SENSIBLE.get(self.where(actor)), actor.choices()
+        kinds = 10 * ("text",) * bool(texts) + 10 * ("button",) * bool(buttons) + ("command",)
+        kind = data.draw(st.sampled_from(kinds))
+        if kind == "text" and texts:
+            text, around = data.draw(st.sampled_from(texts)), data.draw(st.sampled_from(inputs.DECORATIONS))
+            return self.typed(actor, f"{around}{text.format(m=actor.marker)}{around}")
+        if kind == "button":
+            return self.pressed(actor, *data.draw(st.sampled_from(buttons)))
+        if texts or buttons:
+            return self.typed(actor, data.draw(st.sampled_from(("back", "start again"))))
+        return self.typed(actor, data.draw(st.sampled_from(("I'm worried about a pupil", "who do I talk to?"))))
 
     # --- rules ----------------------------------------------------------------------------------
 
@@ -180,7 +180,20 @@ class ConversationMachine(RuleBasedStateMachine):
         """Answers the next few questions sensibly (so that concerns get told, submitted and triaged)."""
         person = self.actors[actor]
         for _ in range(count):
-            self.send(person, data.draw(self.sensible(person)))
+            self.send(person, self.sensible(person, data))
+
+    @rule(actor=st.sampled_from(("teacher", "support", "dsl")), data=st.data(),
+          start=st.sampled_from(("go:raise_concern", "I'm worried about a pupil", "report a concern")))
+    def tell(self, actor: str, data: st.DataObject, start: str) -> None:
+        """Raises a concern (or carries on the one under way), answering sensibly until it ends (25 turns at most)."""
+        person = self.actors[actor]
+        if self.world.sessions[person.key] is None:
+            pressed = start.startswith("go:")
+            self.send(person, self.pressed(person, start, None) if pressed else self.typed(person, start))
+        for _ in range(25):
+            if self.world.sessions[person.key] is None:
+                return
+            self.send(person, self.sensible(person, data))
 
     @rule(actor=st.sampled_from(("teacher", "support", "dsl")), text=inputs.free_text(), mark=st.booleans(),
           files=st.sampled_from((0, 0, 0, 1, 3)))
@@ -265,7 +278,7 @@ class ConversationMachine(RuleBasedStateMachine):
     def crash_then_replay(self, actor: str, data: st.DataObject, restart: bool) -> None:
         """Dies just before a turn's session is saved (its other effects done), then replays the same message."""
         person = self.actors[actor]
-        inbound = data.draw(self.sensible(person))
+        inbound = self.sensible(person, data)
         self.h.store.armed = True
         try:
             replies = self.deliver(inbound)
