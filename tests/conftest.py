@@ -14,10 +14,9 @@ from tests.helpers import TEST_KEY, FrozenClock, fresh_postgres, postgres_url
 
 # Property tests (docs/testing.md): "ci" by default, `--hypothesis-profile=long` for the long run. No example
 # database, so nothing is written into the repository: each failure found is kept as an explicit test instead.
-_PROPERTY = {"deadline": None, "database": None, "print_blob": True,
-             "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
-settings.register_profile("ci", max_examples=15, stateful_step_count=25, **_PROPERTY)
-settings.register_profile("long", max_examples=400, stateful_step_count=60, **_PROPERTY)
+for _name, _examples, _steps in (("ci", 15, 25), ("long", 400, 60)):
+    settings.register_profile(_name, max_examples=_examples, stateful_step_count=_steps, deadline=None, database=None,
+                              print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("ci")
 
 

@@ -186,19 +186,23 @@ class Harness:
         async engine would cost more per step than the turn it checks.
         """
         with closing(sqlite3.connect(self.path)) as db:
-            concerns = {row[0]: ConcernRow(*row[1:5], row[5] is not None, row[6] is not None) for row in db.execute(
-                "SELECT id, reference, reporter_id, status, outcome, acknowledged_at, closed_at FROM concern")}
+            concerns = {i: ConcernRow(reference, reporter, status, outcome, acked is not None, closed is not None)
+                        for i, reference, reporter, status, outcome, acked, closed in db.execute(
+                            "SELECT id, reference, reporter_id, status, outcome, acknowledged_at, closed_at "
+                            "FROM concern")}
             found = {row[0]: self._unseal(*row[1:]) for row in db.execute(
                 "SELECT conversation_key, dialog, state, data_enc, prompt_token, history, version FROM dialog_session")}
-            last = db.execute("SELECT (SELECT max(id) FROM concern_event), (SELECT max(id) FROM outbox), "
-                              "(SELECT max(id) FROM audit)").fetchone()
-            last = [value or 0 for value in last]
+            event, outbox, audit = (value or 0 for value in db.execute(
+                "SELECT (SELECT max(id) FROM concern_event), (SELECT max(id) FROM outbox), (SELECT max(id) FROM audit)"
+            ).fetchone())
+            sessions = {key: found.get(key) for key in keys}
             if since is None:
-                return World(concerns, {key: found.get(key) for key in keys}, *last)
-            outbox = [row[0] for row in db.execute("SELECT payload FROM outbox WHERE id > ?", (since.last_outbox,))]
-            audits = [AuditRow(row[0], row[1], row[2], bool(row[3])) for row in db.execute(
-                "SELECT actor, action, target, allowed FROM audit WHERE id > ? ORDER BY id", (since.last_audit,))]
-        return World(concerns, {key: found.get(key) for key in keys}, *last, tuple(outbox), tuple(audits))
+                return World(concerns, sessions, event, outbox, audit)
+            payloads = tuple(row[0] for row in db.execute("SELECT payload FROM outbox WHERE id > ?",
+                                                          (since.last_outbox,)))
+            audits = tuple(AuditRow(who, action, target, bool(allowed)) for who, action, target, allowed in db.execute(
+                "SELECT actor, action, target, allowed FROM audit WHERE id > ? ORDER BY id", (since.last_audit,)))
+        return World(concerns, sessions, event, outbox, audit, payloads, audits)
 
     def _unseal(self, dialog: str, state: str, sealed: str, token: str, history: str, version: int) -> SavedSession:
         """A session row as the session store loads it."""

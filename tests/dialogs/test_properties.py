@@ -223,8 +223,8 @@ class ConversationMachine(RuleBasedStateMachine):
         person, them = self.actors[actor], self.actors[other]
         if person.choices():
             choice, _ = data.draw(st.sampled_from(person.choices()))
-            foreign = [t for _, t in them.choices() if t] or [fake]
-            self.send(person, self.pressed(person, choice, data.draw(st.sampled_from([*foreign, fake]))))
+            tokens: list[str | None] = [t for _, t in them.choices() if t]
+            self.send(person, self.pressed(person, choice, data.draw(st.sampled_from([*tokens, fake]))))
 
     @rule(actor=st.sampled_from(("teacher", "support", "dsl")), choice=inputs.free_text(), current=st.booleans())
     def tap_invented(self, actor: str, choice: str, current: bool) -> None:
