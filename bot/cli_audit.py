@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.admin import audit_log
-from bot.cli_support import reference_or_fail, with_app
+from bot.cli_support import fail, reference_or_fail, with_app
 
 
 def register(cli: typer.Typer) -> None:
@@ -25,6 +25,8 @@ def audit(
 ) -> None:
     """Show the audit log: who viewed, exported or decided what, and each refused attempt. Itself audited."""
     concern = reference_or_fail(concern) if concern.strip() else ""
+    if not actor.isprintable() or len(actor) > 320:  # an email or cli:USER (a NUL was a look-up PostgreSQL refused)
+        fail(f"{actor[:40]!r} is not an email address or cli:USER.")
     viewer = f"cli:{getpass.getuser()}"
     rows = with_app(lambda app: audit_log(app, concern, actor, viewer))
     if as_json:

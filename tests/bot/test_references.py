@@ -65,3 +65,12 @@ def test_a_reference_in_lower_case_is_found(tmp_path: Path, monkeypatch: pytest.
     result = invoke(tmp_path, "concerns", "show", " c-2026-0001 ")
     assert result.exit_code == 1 and "No concern with reference C-2026-0001." in result.output
     assert audit_rows(tmp_path) == [("concern.show", "C-2026-0001")]  # a well-formed reference is looked up
+
+
+@pytest.mark.parametrize("actor", ["alex\x00@school.example", "x" * 400, "\x1b[2J"])
+def test_a_junk_actor_for_the_audit_log_is_not_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     actor: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(tmp_path, "audit", "--actor", actor)
+    assert result.exit_code == 2 and "is not an email address or cli:USER" in result.output
+    assert "\x00" not in result.output and "\x1b" not in result.output
