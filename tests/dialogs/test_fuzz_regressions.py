@@ -187,3 +187,39 @@ async def test_a_crash_after_a_note_is_replayed_without_a_second_note(app: App) 
         await dsl.say("Spoke to the form tutor")
     await dsl.say("Spoke to the form tutor")
     assert (await concerns_and_events(app))[1] == ["created", "note"]
+
+
+# "start again" inside a dialog that a button started with what it is about: the dialog forgot it. Found by
+# the long profile (a policy review: KeyError out of the turn).
+async def test_start_again_in_a_policy_review_keeps_the_policy(app: App) -> None:
+    dsl = Conversation(app.engine, DSL_EMAIL)
+    await dsl.tap("go:policy_review?policy=safeguarding", token=None)
+    await dsl.say("start again")
+    assert "'Safeguarding and child protection'" in dsl.last.text
+    await dsl.say("today")
+    await dsl.say("Reviewed with governors")
+    assert dsl.replies[0].text.startswith("Recorded: 'Safeguarding and child protection' reviewed on 2026-11-25")
+
+
+async def test_start_again_in_a_dsl_action_keeps_the_concern_and_the_action(app: App) -> None:
+    concern_id = await raised(app)
+    dsl = Conversation(app.engine, DSL_EMAIL)
+    await dsl.tap(f"dsl:close:{concern_id}", token=None)
+    await dsl.tap("nfa")
+    await dsl.say("start again")
+    assert dsl.last.text == "What is the outcome for C-2026-0001?"  # the close, not a note
+    await dsl.tap("monitor")
+    await dsl.say("Watching attendance")
+    assert dsl.replies[0].text.startswith("C-2026-0001 is closed")
+    await dsl.tap(f"dsl:note:{concern_id}", token=None)
+    await dsl.say("start again")
+    assert dsl.last.text == "Type the note to add to C-2026-0001's chronology."
+    await dsl.say("Called home")  # was UnknownConcern out of the turn: the concern id was forgotten
+    assert dsl.replies[0].text.startswith("Note added to C-2026-0001.")
+
+
+async def test_start_again_when_recording_someone_elses_training_keeps_asking_whose(app: App) -> None:
+    dsl = Conversation(app.engine, DSL_EMAIL)
+    await dsl.tap("go:training_done?for=other", token=None)
+    await dsl.say("start again")
+    assert dsl.last.text == "Whose training are you recording? Type their email address."  # not the DSL's own
