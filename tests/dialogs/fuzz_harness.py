@@ -217,24 +217,28 @@ class Harness:
 
 
 class LogTrap(logging.Handler):
-    """Keeps every log line (INFO and up) so a test can check none holds what staff typed."""
+    """Keeps every line the app logs (INFO and up) so a test can check none holds what staff typed."""
+
+    PACKAGES = ("bot", "dialogs", "handlers", "storage")  # the app's loggers (not the libraries', nor the root)
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.lines: list[str] = []
+        self._levels: dict[str, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         """Keeps the formatted line, traceback included."""
         self.lines.append(self.format(record))
 
     def __enter__(self) -> LogTrap:
-        root = logging.getLogger()
-        self._level = root.level
-        root.addHandler(self)
-        root.setLevel(logging.INFO)
+        for name in self.PACKAGES:
+            logger = logging.getLogger(name)
+            self._levels[name] = logger.level
+            logger.addHandler(self)
+            logger.setLevel(logging.INFO)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        root = logging.getLogger()
-        root.removeHandler(self)
-        root.setLevel(self._level)
+        for name, level in self._levels.items():
+            logging.getLogger(name).removeHandler(self)
+            logging.getLogger(name).setLevel(level)
