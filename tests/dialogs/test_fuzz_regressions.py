@@ -134,10 +134,8 @@ async def test_a_forged_policy_button_is_not_yours(any_app: App, policy: str) ->
     assert dsl.replies[0].text == "Only the policy's owner or the DSL team can mark this review done."
 
 
-# Found by the property tests (crash_then_replay), to be fixed by the exactly-once work on bot/inbox.py,
-# bot/session_store.py, bot/concerns.py and storage/concerns.py. When that lands these pass: remove the marks
-# and set REPLAY_EXACTLY_ONCE = True in test_properties.py.
-REPLAYS_REPEAT = pytest.mark.xfail(strict=True, reason="a crashed turn's replay repeats its effects (exactly-once)")
+# Found by the property tests (crash_then_replay) and fixed by the exactly-once work (Turn.once, turn_effect):
+# the process dies after a turn's effects, before its session is saved, and the same message comes again.
 
 
 def crashing(app: App) -> CrashingStore:
@@ -154,7 +152,6 @@ async def concerns_and_events(app: App) -> tuple[list[str], list[str]]:
     return concerns, events
 
 
-@REPLAYS_REPEAT
 async def test_a_crash_after_the_urgent_alert_is_replayed_without_a_second_concern(app: App) -> None:
     convo = await start(app)
     crashing(app).armed = True
@@ -165,7 +162,6 @@ async def test_a_crash_after_the_urgent_alert_is_replayed_without_a_second_conce
     assert "C-2026-0001" in convo.text
 
 
-@REPLAYS_REPEAT
 async def test_a_crash_after_submitting_is_replayed_without_a_second_concern(app: App) -> None:
     convo = await start(app)
     await tell_up_to_review(convo)
@@ -177,7 +173,6 @@ async def test_a_crash_after_submitting_is_replayed_without_a_second_concern(app
     assert "C-2026-0001" in convo.text
 
 
-@REPLAYS_REPEAT
 async def test_a_crash_after_a_note_is_replayed_without_a_second_note(app: App) -> None:
     concern_id = await raised(app)
     dsl = Conversation(app.engine, DSL_EMAIL)

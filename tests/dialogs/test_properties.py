@@ -27,10 +27,6 @@ from tests.dialogs import fuzz_inputs as inputs
 from tests.dialogs.fuzz_harness import Harness, LogTrap, SimulatedCrash, World, too_long
 from tests.helpers import DSL_EMAIL, TEACHER_EMAIL
 
-# False until the exactly-once work lands: a crashed turn's replay may then repeat what the crashed attempt
-# did (a second concern, a second note). Counted as known, not failed; the strict xfail regression tests in
-# test_fuzz_regressions.py say when to flip this to True.
-REPLAY_EXACTLY_ONCE = False
 REFERENCE = re.compile(r"C-\d{4}-\d{4,}")
 STATS: Counter[str] = Counter()
 
@@ -125,7 +121,6 @@ class ConversationMachine(RuleBasedStateMachine):
         self.actors = {a.name: a for a in people()}
         for actor in self.actors.values():
             actor.staff_id = self.h.staff_id(actor.user)
-        self.ghosts: set[int] = set()  # concerns a replay repeated (known until exactly-once lands)
         self.world = self.observe()  # storage as it is now (kept up to date after every turn)
         STATS["examples"] += 1
 
@@ -345,7 +340,7 @@ class ConversationMachine(RuleBasedStateMachine):
         after = self.observe(crashed or before)
         self.check_session(actor, session, after.sessions[actor.key], replies)
         if crashed is not None:
-            before = self.check_replay(before, crashed, after)
+            self.check_replay(before, crashed, after)
         self.check_concerns(actor, before, after, session, replies)
         self.check_receipts(actor, after, replies)
         self.check_refusal(actor, inbound, before, after, replies)
@@ -362,19 +357,14 @@ class ConversationMachine(RuleBasedStateMachine):
         else:
             assert saved is None or same(saved, before), "the session changed but no question was asked"
 
-    def check_replay(self, before: World, crashed: World, after: World) -> World:
-        """A crashed turn and its replay together have the effects of one turn; returns the world to judge from."""
-        if not (effects(before, crashed) and effects(crashed, after)):
-            return before
-        assert not REPLAY_EXACTLY_ONCE, "the replay of a crashed turn repeated its effects"
-        STATS["known: replay repeated a crashed turn's effects"] += 1
-        self.ghosts |= crashed.concerns.keys() - before.concerns.keys()
-        return crashed
+    def check_replay(self, before: World, crashed: World, after: World) -> None:
+        """A crashed turn and its replay together have the effects of one turn: not both attempts leave some."""
+        assert not (effects(before, crashed) and effects(crashed, after)), "a replay repeated a crashed turn's effects"
 
     def check_concerns(self, actor: Actor, before: World, after: World, session: SavedSession | None,
                        replies: list[Reply]) -> None:
         """At most one concern and one chronology event per turn; a new concern is the person's, and named."""
-        new = [i for i in after.concerns.keys() - before.concerns.keys() if i not in self.ghosts]
+        new = list(after.concerns.keys() - before.concerns.keys())
         assert len(new) <= 1, f"one turn made {len(new)} concerns"
         assert after.last_event - before.last_event <= 1, "one turn wrote several chronology events"
         said = "\n".join(r.text for r in replies)
