@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
 
-from bot.cli import cli
 from bot.cli_support import parse_reference
 from tests.dialogs.fuzz_inputs import free_text
-from tests.helpers import CLI_NOW, TEST_KEY
+from tests.helpers import invoke
 
 
 @given(st.integers(1000, 9999), st.integers(1, 999_999_999), st.sampled_from(("C", "c")), st.sampled_from(("", " \t")))
@@ -32,13 +30,6 @@ def test_anything_else_is_not_a_reference(text: str) -> None:
     assert parse_reference(text) is None
 
 
-def invoke(workdir: Path, *args: str) -> Result:
-    """Runs `prevent-bot ARGS` in this process, on the work directory's SQLite database."""
-    env = {"DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
-           "PREVENT_DATA_KEY_OLD": None, "PREVENT_CONFIG": None, **CLI_NOW}
-    return CliRunner().invoke(cli, list(args), env=env)
-
-
 def audit_rows(workdir: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(workdir / "prevent.db") as db:
         return db.execute("SELECT action, target FROM audit ORDER BY id").fetchall()
@@ -47,9 +38,8 @@ def audit_rows(workdir: Path) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("command", [("concerns", "show"), ("concerns", "export", "--reason", "Transfer"),
                                      ("audit", "--concern")])
 @pytest.mark.parametrize("junk", ["C-2026-0001\x00", "x" * 500, "\x1b[2J", "²", ""])
-def test_a_junk_reference_is_not_valid_and_nothing_is_looked_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                command: tuple[str, ...], junk: str) -> None:
-    monkeypatch.chdir(tmp_path)  # the demo school; no .env
+def test_a_junk_reference_is_not_valid_and_nothing_is_looked_up(tmp_path: Path, command: tuple[str, ...],
+                                                                junk: str) -> None:
     assert invoke(tmp_path, "concerns", "list").exit_code == 0
     if junk == "" and command[0] == "audit":
         return  # an empty --concern means every concern
@@ -60,17 +50,14 @@ def test_a_junk_reference_is_not_valid_and_nothing_is_looked_up(tmp_path: Path, 
     assert audit_rows(tmp_path) == []
 
 
-def test_a_reference_in_lower_case_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_a_reference_in_lower_case_is_found(tmp_path: Path) -> None:
     result = invoke(tmp_path, "concerns", "show", " c-2026-0001 ")
     assert result.exit_code == 1 and "No concern with reference C-2026-0001." in result.output
     assert audit_rows(tmp_path) == [("concern.show", "C-2026-0001")]  # a well-formed reference is looked up
 
 
 @pytest.mark.parametrize("actor", ["alex\x00@school.example", "x" * 400, "\x1b[2J"])
-def test_a_junk_actor_for_the_audit_log_is_not_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     actor: str) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_a_junk_actor_for_the_audit_log_is_not_valid(tmp_path: Path, actor: str) -> None:
     result = invoke(tmp_path, "audit", "--actor", actor)
     assert result.exit_code == 2 and "is not an email address or cli:USER" in result.output
     assert "\x00" not in result.output and "\x1b" not in result.output
