@@ -1,4 +1,4 @@
-"""What fuzzing found, kept: forged DSL button ids, and the parsing of ids at the edge."""
+"""What fuzzing found, kept: forged button values, NUL characters, "start again" and crashed turns replayed."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_every_id_a_button_carries_parses_back(concern_id: int) -> None:
 @example("1.5")
 @example(" 1")
 @example("01")
-def test_anything_else_is_not_an_id(text: str) -> None:
+def test_an_id_is_read_only_as_the_bot_writes_it(text: str) -> None:
     assert parse_concern_id(text) == as_written(text)
 
 
