@@ -12,7 +12,7 @@ from sqlmodel import select
 from bot.app import App, build
 from bot.config import demo_text, parse
 from dialogs.alerts import parse_concern_id
-from storage.models import Audit, Concern, ConcernEvent, TrainingRecord
+from storage.models import Audit, Concern, ConcernEvent, Outbox, TrainingRecord
 from tests.conftest import make_settings
 from tests.dialogs import fuzz_inputs as inputs
 from tests.dialogs.fuzz_harness import CrashingStore, SimulatedCrash
@@ -218,3 +218,23 @@ async def test_start_again_when_recording_someone_elses_training_keeps_asking_wh
     await dsl.tap("go:training_done?for=other", token=None)
     await dsl.say("start again")
     assert dsl.last.text == "Whose training are you recording? Type their email address."  # not the DSL's own
+
+
+# A message sent twice (a double tap, a platform's retry) answers the next question too: the children's names
+# became the year group, which the DSL alert shows. Found by the long profile (the teacher's marker in an alert).
+async def test_a_name_sent_again_is_not_taken_as_the_year_group(app: App) -> None:
+    convo = await start(app)
+    await convo.tap("no")
+    await convo.tap("children")
+    await convo.say("Jamie Testpupil and Ana Example")
+    for again in ("Jamie Testpupil and Ana Example", "Jamie's form", "year 9 (ana)"):
+        await convo.say(again)
+        assert convo.replies[0].text.startswith("That looks like a name."), again
+    await convo.say("Year 9")
+    await tell_from_category(convo)
+    await convo.tap("submit")
+    async with app.db.transaction() as session:
+        [concern] = (await session.exec(select(Concern))).all()
+        [alert] = (await session.exec(select(Outbox))).all()
+    assert concern.year_group == "Year 9"
+    assert "Jamie" not in alert.payload and "Ana" not in alert.payload
