@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.app import App, build
 from bot.config import demo_text, parse
 from dialogs.alerts import parse_concern_id
+from dialogs.intents import pick
 from storage.models import Audit, Concern, ConcernEvent, Outbox, TrainingRecord
 from tests.conftest import make_settings
 from tests.dialogs import fuzz_inputs as inputs
@@ -21,6 +22,7 @@ from tests.dialogs.test_raise_concern import start, tell_from_category, tell_up_
 from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, Conversation, FrozenClock
 
 INT64_MAX = 2**63 - 1
+PICK_ONE = "Sorry, I didn't recognise that. Please choose one of the options below (you can type its number)."
 
 
 @given(st.integers(1, INT64_MAX))
@@ -238,3 +240,18 @@ async def test_a_name_sent_again_is_not_taken_as_the_year_group(app: App) -> Non
         [alert] = (await session.exec(select(Outbox))).all()
     assert concern.year_group == "Year 9"
     assert "Jamie" not in alert.payload and "Ana" not in alert.payload
+
+
+@given(inputs.free_text())
+@example("9" * 5_000)  # past Python's 4,300-digit limit for int(): was a ValueError out of the turn (long profile)
+@example("3")
+def test_picking_from_typed_text_never_raises(text: str) -> None:
+    options = [("yes", "Yes"), ("no", "No"), ("maybe", "Not sure")]
+    assert pick(text, options) in (None, "yes", "no", "maybe")
+
+
+async def test_five_thousand_digits_at_a_choice_are_not_a_choice(app: App) -> None:
+    convo = await start(app)
+    await convo.tap("no")
+    await convo.say("9" * 5_000)  # who is it about? (a choice read from typed text)
+    assert convo.replies[0].text == PICK_ONE
