@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 
 import pytest
@@ -13,6 +14,8 @@ from bot.app import App, build
 from bot.config import demo_text, parse
 from dialogs.alerts import parse_concern_id
 from dialogs.intents import pick
+from dialogs.messages import Inbound, Reply
+from handlers.console import ConsoleChat
 from storage.models import Audit, Concern, ConcernEvent, Outbox, TrainingRecord
 from tests.conftest import make_settings
 from tests.dialogs import fuzz_inputs as inputs
@@ -255,3 +258,18 @@ async def test_five_thousand_digits_at_a_choice_are_not_a_choice(app: App) -> No
     await convo.tap("no")
     await convo.say("9" * 5_000)  # who is it about? (a choice read from typed text)
     assert convo.replies[0].text == PICK_ONE
+
+
+@pytest.mark.parametrize("line", ["²", "٣", "9" * 5_000])
+async def test_the_console_reads_odd_digits_as_text(app: App, line: str) -> None:
+    chat = ConsoleChat(app.engine, NoMail(), TEACHER_EMAIL, "demo", jsonl=False, out=io.StringIO(), interactive=False)
+    chat.shown.buttons = [("go:who", None), ("go:help", None), ("go:mine", None)]
+    assert chat.parse(line) == Inbound(chat.user, chat.key, text=line)  # was a ValueError: int("²"), 5,000 digits
+    assert chat.parse("2") == Inbound(chat.user, chat.key, choice="go:help")
+
+
+class NoMail:
+    """A console mailbox with nothing waiting."""
+
+    async def collect(self, email: str) -> list[Reply]:
+        return []
