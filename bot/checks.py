@@ -53,7 +53,7 @@ async def config_check(app: App) -> list[str]:
 
 async def data_key_check(app: App) -> list[str]:
     """Every encrypted value opens with a configured key, and no retired key is still configured."""
-    from bot.rekey import key_problems
+    from bot.services.keys import key_problems
 
     try:
         return await key_problems(app.db)
@@ -111,7 +111,7 @@ async def school_findings(app: App) -> list[Finding]:
 
 async def service_findings(app: App, key_usable: bool) -> list[Finding]:
     """Which keys the stored values use (once there is data, and a key to read it), then each platform."""
-    from bot.platforms import configured_platforms
+    from bot.delivery.platforms import configured_platforms
 
     findings = []
     if key_usable and _has_database(app):

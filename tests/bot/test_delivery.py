@@ -14,8 +14,8 @@ from aiohttp import web
 from sqlmodel import select
 
 from bot.app import App
-from bot.delivery import OutboxDispatcher, backoff
-from bot.platforms import DeliveryError, OutboundMessage
+from bot.delivery.dispatcher import OutboxDispatcher, backoff
+from bot.delivery.platforms import DeliveryError, OutboundMessage
 from storage import outbox
 from storage.models import Outbox
 from tests.dialogs.test_raise_concern import start, tell_up_to_review

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 
 from bot.app import App, build, sync_school_file
 from bot.config import demo_text, parse
-from bot.delivery import OutboxDispatcher
-from bot.inbox import DbInbox, Doorbell, InboxWorker
-from bot.leases import Lease
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.leases import Lease
 from storage import leases
 from storage.db import utcnow
 from storage.models import InboundEvent, Outbox, Policy, Staff

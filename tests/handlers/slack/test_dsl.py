@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.concerns import staff_destination
+from bot.services.concerns import staff_destination
 from dialogs.messages import Reply
 from storage import concerns as store
 from storage import outbox, people

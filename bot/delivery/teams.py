@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from sqlmodel import col, select
 
-from bot.concerns import DSL_CHANNEL
-from bot.platform_store import ALERT_KINDS, PlatformStore
-from bot.platforms import DeliveryError, OutboundMessage, replies_of
+from bot.delivery.platform_store import ALERT_KINDS, PlatformStore
+from bot.delivery.platforms import DeliveryError, OutboundMessage, replies_of
+from bot.services.concerns import DSL_CHANNEL
 from dialogs.messages import Reply
 from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
 from storage import people
@@ -19,7 +19,7 @@ from storage.models import Staff
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.platforms import Platform
+    from bot.delivery.platforms import Platform
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.reminders.plans import (
+from bot.jobs.plans import (
     Plan,
     Planned,
     School,

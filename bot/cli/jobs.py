@@ -14,10 +14,10 @@ import typer
 from rich.progress import Progress
 
 from bot.app import App
-from bot.cli_support import fail, with_app
-from bot.reminders.jobs import JOBS, run_job
-from bot.reminders.plans import Plan
-from bot.scheduler import school_of
+from bot.cli.support import fail, with_app
+from bot.jobs.plans import Plan
+from bot.jobs.runner import JOBS, run_job
+from bot.jobs.scheduler import school_of
 
 
 def register(cli: typer.Typer) -> None:
@@ -37,7 +37,7 @@ def register(cli: typer.Typer) -> None:
 
 def staff_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Staff CSV file.")]) -> None:
     """Import staff from CSV: name, email, role, start_date, dsl, and a date column per course."""
-    from bot.reminders.staff_import import ImportResult, import_staff
+    from bot.services.staff_import import ImportResult, import_staff
 
     async def work(app: App) -> ImportResult:
         text = file.read_text(encoding="utf-8-sig")
@@ -80,7 +80,7 @@ REPORT_FIELDS = ["name", "email", "course", "state", "due_on", "last_done", "cou
 def training_report(as_json: Annotated[bool, typer.Option("--json")] = False,
                     as_csv: Annotated[bool, typer.Option("--csv")] = False) -> None:
     """Training status of everyone on every course: current, due or overdue."""
-    from bot.reminders.plans import training_statuses
+    from bot.jobs.plans import training_statuses
 
     async def work(app: App) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []

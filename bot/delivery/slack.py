@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from bot.concerns import DSL_CHANNEL
-from bot.inbox import DbInbox, Doorbell, InboxWorker
-from bot.platform_store import ALERT_KINDS, PlatformStore
-from bot.platforms import DeliveryError, OutboundMessage, replies_of
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.platform_store import ALERT_KINDS, PlatformStore
+from bot.delivery.platforms import DeliveryError, OutboundMessage, replies_of
+from bot.services.concerns import DSL_CHANNEL
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
@@ -22,7 +22,7 @@ from storage.models import Staff
 
 if TYPE_CHECKING:
     from bot.app import App
-    from bot.platforms import Platform
+    from bot.delivery.platforms import Platform
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"

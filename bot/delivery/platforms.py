@@ -78,8 +78,8 @@ def replies_of(payload: dict[str, object]) -> list[Reply]:
 
 def configured_platforms(app: App) -> list[Platform]:
     """Returns the platforms whose settings are present."""
-    from bot.slack_platform import slack_platform
-    from bot.teams_platform import teams_platform
+    from bot.delivery.slack import slack_platform
+    from bot.delivery.teams import teams_platform
 
     found = [slack_platform(app), teams_platform(app)]
     return [p for p in found if p is not None]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
-from bot.wording import Words
+from bot.services.wording import Words
 from dialogs.ports import ConcernDraft
 from dialogs.raise_concern import draft_facts
 from storage import concerns as store

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from bot.concerns import DSL_CHANNEL, staff_destination
-from bot.directory import SchoolDirectory
-from bot.platforms import replies_of
+from bot.delivery.platforms import replies_of
+from bot.services.concerns import DSL_CHANNEL, staff_destination
+from bot.services.directory import SchoolDirectory
 from dialogs.messages import Reply
 from storage import outbox, people
 from storage.db import Database

@@ -11,11 +11,11 @@ from typing import Annotated
 
 import typer
 
-from bot.admin import Sharing, chronology_line, export_concerns
 from bot.app import App
-from bot.cli_support import fail, with_app
+from bot.cli.support import fail, with_app
 from bot.config import SchoolConfig
-from bot.referral import prevent_referral
+from bot.services.records import Sharing, chronology_line, export_concerns
+from bot.services.referral import prevent_referral
 
 HEADING = "CONFIDENTIAL: child protection record. Share only with those who have a safeguarding role."
 FIELDS_SKIPPED_IN_TEXT = {"reference", "chronology"}

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli_support import with_app
-from bot.rekey import RekeyReport, reseal_all
+from bot.cli.support import with_app
+from bot.services.keys import RekeyReport, reseal_all
 from storage import concerns as store
 
 

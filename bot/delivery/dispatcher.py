@@ -10,9 +10,9 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.concerns import DSL_CHANNEL, staff_destination
-from bot.leases import Lease
-from bot.platforms import DeliveryError, OutboundMessage, Platform
+from bot.delivery.leases import Lease
+from bot.delivery.platforms import DeliveryError, OutboundMessage, Platform
+from bot.services.concerns import DSL_CHANNEL, staff_destination
 from storage import outbox, people
 from storage.db import Database, utcnow
 from storage.models import Outbox

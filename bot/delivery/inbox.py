@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.leases import Lease
+from bot.delivery.leases import Lease
 from storage import inbox
 from storage.db import AFTER_COMMIT, Database, utcnow
 from storage.models import InboundEvent

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.directory import SchoolDirectory
-from bot.wording import Words
+from bot.services.directory import SchoolDirectory
+from bot.services.wording import Words
 from dialogs.alerts import alert_reply
 from dialogs.messages import Reply
 from dialogs.ports import (

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from bot.concerns import DSL_CHANNEL, staff_destination
+from bot.services.concerns import DSL_CHANNEL, staff_destination
 from dialogs.messages import Reply
 from storage import outbox, people
 from storage.models import Outbox

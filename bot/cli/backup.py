@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bot.app import sqlite_path
-from bot.cli_support import fail
+from bot.cli.support import fail
 from bot.settings import Settings
 
 PG_DUMP_ADVICE = ("For PostgreSQL, back up with the database's own tool, for example "

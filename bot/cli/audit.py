@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.admin import audit_log
-from bot.cli_support import with_app
+from bot.cli.support import with_app
+from bot.services.records import audit_log
 
 
 def register(cli: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-MANIFEST = Path(__file__).resolve().parent / "manifests" / "slack" / "manifest.yml"  # package data
+MANIFEST = Path(__file__).resolve().parents[1] / "manifests" / "slack" / "manifest.yml"  # package data
 PLACEHOLDER = "https://HOST"
 
 

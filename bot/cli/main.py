@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 from bot.app import App, load_config
-from bot.cli_support import fail, with_app
+from bot.cli.support import fail, with_app
 from bot.config import ConfigError
-from bot.console_mailbox import ConsoleMailbox
+from bot.delivery.console import ConsoleMailbox
 from bot.settings import Settings
 from storage.crypto import DataKeyError
 
@@ -51,7 +51,7 @@ def chat(
 @concerns_cli.command("list")
 def concerns_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List concerns: reference, status, urgency, category, year group (no narrative)."""
-    from bot.admin import list_concerns
+    from bot.services.records import list_concerns
 
     rows = with_app(list_concerns)
     if as_json:
@@ -67,7 +67,7 @@ def concerns_list(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 @concerns_cli.command("show")
 def concerns_show(reference: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one concern in full, with its chronology. The view is written to the audit log."""
-    from bot.admin import chronology_line, concern_lines, shown_concern
+    from bot.services.records import chronology_line, concern_lines, shown_concern
 
     actor = f"cli:{getpass.getuser()}"
 
@@ -111,16 +111,16 @@ def serve() -> None:
 
 def _register_extensions() -> None:
     """Adds the commands that each area of the bot owns (one module each, so they grow apart)."""
-    from bot import cli_audit, cli_backup, cli_doctor, cli_export, cli_keys, cli_reminders, cli_slack, cli_teams
+    from bot.cli import audit, backup, doctor, export, jobs, keys, slack, teams
 
-    cli_export.register(concerns_cli)
-    cli_keys.register(db_cli)
-    cli_backup.register(db_cli)
-    cli_audit.register(cli)
-    cli_doctor.register(cli)
-    cli_slack.register(cli, manifest_cli)
-    cli_teams.register(cli, manifest_cli)
-    cli_reminders.register(cli)
+    export.register(concerns_cli)
+    keys.register(db_cli)
+    backup.register(db_cli)
+    audit.register(cli)
+    doctor.register(cli)
+    slack.register(cli, manifest_cli)
+    teams.register(cli, manifest_cli)
+    jobs.register(cli)
 
 
 _register_extensions()

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from bot.inbox import settle_with
+from bot.delivery.inbox import settle_with
 from dialogs.ports import Person, SavedSession, VersionConflict
 from storage import sessions
 from storage.db import Database

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
 
-from bot.concerns import index_names_in
+from bot.services.concerns import index_names_in
 from storage import sealed
 from storage.crypto import sealed_prefix
 from storage.db import Database

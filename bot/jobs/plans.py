@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.config import WEEKDAYS, SchoolConfig
-from bot.reminders.calendar import in_quiet_hours, in_school_hours, is_school_day, iso_week, school_time_deadline
-from bot.reminders.training import add_months, applies, course_status
+from bot.jobs.calendar import in_quiet_hours, in_school_hours, is_school_day, iso_week, school_time_deadline
+from bot.services.training import add_months, applies, course_status
 from dialogs.messages import Choice, Reply
 from dialogs.ports import CourseStatus
 from dialogs.raise_concern import draft_in

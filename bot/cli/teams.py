@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import typer
 
-MANIFEST_DIR = Path(__file__).resolve().parent / "manifests" / "teams"  # package data
+MANIFEST_DIR = Path(__file__).resolve().parents[1] / "manifests" / "teams"  # package data
 ICON_SIZES = {"color.png": (192, 192), "outline.png": (32, 32)}
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -10,8 +10,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.reminders.jobs import run_job
-from bot.reminders.plans import School
+from bot.jobs.plans import School
+from bot.jobs.runner import run_job
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from bot.config import Course, SchoolConfig
-from bot.directory import SchoolDirectory
+from bot.services.directory import SchoolDirectory
 from dialogs.ports import CourseStatus, NotPermitted, Person, UnknownPerson
 from storage import concerns, people, records
 from storage.db import Database
