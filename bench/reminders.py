@@ -305,7 +305,7 @@ async def deliver(app: App, slack_url: str, budget: float, directory: dict[str, 
     count = len(wanted)
     bound = count / budget
     platform = SlackPlatform(app)
-    dispatcher = OutboxDispatcher(app.db, {"slack": platform}, timedelta(minutes=5))
+    dispatcher = OutboxDispatcher(app.db, app.concerns, {"slack": platform}, timedelta(minutes=5))
     warnings = Counting()
     delivery_log = logging.getLogger("bot.delivery.dispatcher")
     delivery_log.addHandler(warnings)

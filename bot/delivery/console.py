@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import json
 
-from bot.delivery.platforms import replies_of
-from bot.services.concerns import DSL_CHANNEL, staff_destination
+from bot.delivery.platforms import Alerts, replies_of
 from bot.services.directory import SchoolDirectory
 from dialogs.messages import Reply
 from storage import outbox, people
 from storage.db import Database
 from storage.models import Outbox
+from storage.outbox import DSL, Destination, OutboxKind, StaffDM
 
-ALERT_KINDS = ("dsl_urgent", "dsl_direct", "dsl_fallback")
-
-
-def replies_for(row: Outbox) -> list[Reply]:
-    """Turns an outbox row's neutral payload into the replies to show."""
-    payload = json.loads(row.payload)
-    if row.kind == "dsl_update":
-        return [Reply.from_json(payload["thread"])]
-    return replies_of(payload)
+# On one console the channel alert and the direct copy (or the fallback copy) would say the same thing twice.
+ONCE_PER_CONCERN = {OutboxKind.DSL_URGENT, OutboxKind.DSL_DIRECT, OutboxKind.DSL_FALLBACK}
 
 
 class ConsoleMailbox:
-    """Implements the console's Mailbox over the outbox table."""
+    """Implements the console's Mailbox over the outbox table; alerts are drawn from the concern when shown."""
 
-    def __init__(self, db: Database, directory: SchoolDirectory) -> None:
-        self.db, self.directory = db, directory
+    def __init__(self, db: Database, directory: SchoolDirectory, alerts: Alerts) -> None:
+        self.db, self.directory, self.alerts = db, directory, alerts
+
+    async def replies_for(self, row: Outbox) -> list[Reply]:
+        """Turns an outbox row into the replies to show: an update's progress line, a concern's alert as it stands."""
+        payload = json.loads(row.payload)
+        kind = OutboxKind(row.kind)
+        if kind is OutboxKind.DSL_UPDATE:
+            return [Reply.from_json(payload["thread"])]
+        alert = await self.alerts.alert(row.concern_id) if kind.shows_alert and row.concern_id is not None else None
+        return [alert] if alert is not None else replies_of(payload)
 
     async def collect(self, email: str) -> list[Reply]:
         """Returns and marks delivered the messages for this person (and the DSL channel's, if DSL)."""
@@ -36,18 +38,17 @@ class ConsoleMailbox:
             staff = await people.staff_by_email(session, school_id, email)
             if staff is None or staff.id is None:
                 return []
-            destinations = [staff_destination(staff.id)]
+            destinations: list[Destination] = [StaffDM(staff.id)]
             if self.directory.is_dsl(email):
-                destinations.append(DSL_CHANNEL)
+                destinations.append(DSL)
             rows = await outbox.pending_for(session, school_id, "console", destinations)
             replies: list[Reply] = []
             alerts_shown: set[object] = set()
             for row in rows:
                 await outbox.mark_delivered(session, row, f"console:{email}")
-                if row.kind in ALERT_KINDS:
-                    # On one console the channel alert and the direct copy would say the same thing twice.
+                if row.kind in ONCE_PER_CONCERN:
                     if row.concern_id in alerts_shown:
                         continue
                     alerts_shown.add(row.concern_id)
-                replies += replies_for(row)
+                replies += await self.replies_for(row)
             return replies

@@ -11,14 +11,15 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from bot.delivery.leases import Lease
-from bot.delivery.platforms import DeliveryError, OutboundMessage, Platform
-from bot.services.concerns import DSL_CHANNEL, staff_destination
+from bot.delivery.platforms import Alerts, DeliveryError, OutboundMessage, Platform, replies_of
+from dialogs.messages import Reply
 from storage import outbox, people
 from storage.db import Database, utcnow
 from storage.models import Outbox
+from storage.outbox import OutboxKind, StaffDM, parse_destination
 
 log = logging.getLogger(__name__)
-ALERT_KINDS = ("dsl_alert", "dsl_urgent")
+ALERT_WAIT_SECONDS = 5.0  # an update whose alert is not in the channel yet is tried again this soon
 MAX_BACKOFF_SECONDS = 300.0
 MAX_IN_FLIGHT = 8  # sends at once per platform: few enough that a 429 stops the rest before they go
 PACE_SECONDS = 60.0  # after a rate limit, sends are spaced at the rate accepted just before it, this long
@@ -43,9 +44,9 @@ class OutboxDispatcher:
     # While passes deliver, the next starts at once; otherwise the loop waits for `wake`, the end of a
     # pause or `poll_seconds`, whichever comes first.
 
-    def __init__(self, db: Database, platforms: Mapping[str, Platform], fallback_after: timedelta,
+    def __init__(self, db: Database, alerts: Alerts, platforms: Mapping[str, Platform], fallback_after: timedelta,
                  poll_seconds: float = 0.5, max_in_flight: int = MAX_IN_FLIGHT) -> None:
-        self.db, self.platforms = db, platforms
+        self.db, self.alerts, self.platforms = db, alerts, platforms
         self.fallback_after, self.poll_seconds = fallback_after, poll_seconds
         self.max_in_flight = max(max_in_flight, 1)
         self._wake = asyncio.Event()
@@ -158,9 +159,8 @@ class OutboxDispatcher:
 
     async def _send(self, name: str, platform: Platform, row: Outbox) -> bool:
         """Sends one row and records the result; a rate limit pauses the whole platform."""
-        message = await self._message(row)
         try:
-            message_id = await platform.deliver(message)
+            message_id = await platform.deliver(await self._message(row))
         except DeliveryError as exc:
             if exc.rate_limited and exc.retry_after is not None:
                 self._rate_limited(name, exc.retry_after, row)
@@ -177,14 +177,43 @@ class OutboxDispatcher:
         return True
 
     async def _message(self, row: Outbox) -> OutboundMessage:
-        alert_id = ""
-        if row.concern_id is not None and row.kind == "dsl_update":
-            async with self.db.transaction() as session:
-                alert = await outbox.delivered_alert(session, row.concern_id, row.platform)
-                alert_id = alert.platform_message_id if alert else ""
+        """Works out what a row sends: a concern's alert is drawn now, from the concern as it stands.
+
+        Raises DeliveryError for a row that cannot be sent yet (an update whose alert waits to be sent)
+        or ever (a destination or kind this version does not know).
+        """
         assert row.id is not None
-        return OutboundMessage(row.id, row.school_id, row.kind, row.destination, json.loads(row.payload),
-                               row.concern_id, alert_id)
+        try:
+            kind, destination = OutboxKind(row.kind), parse_destination(row.destination)
+        except ValueError as exc:
+            raise DeliveryError(f"outbox row {row.id} cannot be sent: {exc}") from exc
+        payload = json.loads(row.payload)
+        replies = replies_of(payload)
+        drawn_now = row.concern_id is not None and (kind.shows_alert or kind is OutboxKind.DSL_UPDATE)
+        alert = await self.alerts.alert(row.concern_id) if drawn_now and row.concern_id is not None else None
+        if alert is not None and kind.shows_alert:
+            replies = [alert]
+        if kind is not OutboxKind.DSL_UPDATE:
+            return OutboundMessage(row.id, row.school_id, kind, destination, tuple(replies), row.concern_id,
+                                   reference=str(payload.get("reference", "")))
+        alert_id = await self._alert_id(row)
+        drawn = alert or Reply.from_json(payload["alert"])  # the concern is always there; the row's copy if not
+        return OutboundMessage(row.id, row.school_id, kind, destination, (drawn,), row.concern_id, alert_id,
+                               Reply.from_json(payload["thread"]), str(payload.get("reference", "")))
+
+    async def _alert_id(self, row: Outbox) -> str:
+        """Returns the platform id of the concern's delivered channel alert ("" if none was ever sent).
+
+        Raises DeliveryError while the alert is still waiting to be sent: the update goes after it.
+        """
+        if row.concern_id is None:
+            return ""
+        async with self.db.reading() as session:
+            alert = await outbox.delivered_alert(session, row.concern_id, row.platform)
+            if alert is None and await outbox.alert_pending(session, row.concern_id, row.platform):
+                raise DeliveryError("the alert is not in the DSL channel yet; the update waits for it",
+                                    ALERT_WAIT_SECONDS)
+        return alert.platform_message_id if alert else ""
 
     async def _failed(self, row: Outbox, error: str, retry_after: float | None) -> None:
         """Schedules a retry; past the fallback time, also messages each DSL member directly."""
@@ -196,13 +225,13 @@ class OutboxDispatcher:
             log.warning("delivery of outbox row %s (%s) failed, attempt %s: %s",
                         fresh.id, fresh.kind, fresh.attempts, error)
             overdue = utcnow() - fresh.created_at >= self.fallback_after
-            if fresh.destination == DSL_CHANNEL and fresh.kind in ALERT_KINDS and overdue and not fresh.fallback_sent:
+            if OutboxKind(fresh.kind).is_channel_alert and overdue and not fresh.fallback_sent:
                 fresh.fallback_sent = True
                 session.add(fresh)
                 payload = json.loads(fresh.payload)
                 for member in await people.list_staff(session, fresh.school_id, dsl_only=True):
                     assert member.id is not None
-                    await outbox.enqueue(session, fresh.school_id, fresh.platform, staff_destination(member.id),
-                                         "dsl_fallback", payload, fresh.concern_id)
+                    await outbox.enqueue(session, fresh.school_id, fresh.platform, StaffDM(member.id),
+                                         OutboxKind.DSL_FALLBACK, payload, fresh.concern_id)
                 log.error("DSL alert for %s undelivered to the DSL channel after %s; sent directly to "
                           "each DSL-team member instead", payload.get("reference"), self.fallback_after)

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from aiohttp import web
 
+from bot.config import SchoolConfig
+from bot.services.concerns import ConcernService
+from bot.services.directory import SchoolDirectory
+from bot.services.wording import Words
+from bot.settings import Settings
+from dialogs.engine import Engine
 from dialogs.messages import Reply
-
-if TYPE_CHECKING:
-    from bot.app import App
+from storage.clock import Clock
+from storage.db import Database
+from storage.outbox import Destination, OutboxKind
 
 
 class DeliveryError(Exception):
@@ -23,22 +29,24 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class OutboundMessage:
-    """One outbox row, ready for a platform to send.
+    """One outbox row, ready for a platform to send: what to send is worked out already.
 
-    `destination` is "dsl" (the DSL channel) or "staff:<id>" (that person's direct messages).
-    `payload` is neutral: {"reply": Reply JSON} or, for kind "dsl_update",
-    {"alert": Reply JSON of the alert as it now stands, "thread": Reply JSON of the progress line}.
-    `alert_message_id` is the platform id recorded when the concern's alert was delivered
-    ("" if none), so an update can edit the alert in place and thread under it.
+    `replies` are what to post: for a message that shows a concern's alert (kind.shows_alert) and for
+    an update of it, the alert drawn from the concern as it stands now; otherwise the row's replies.
+    `thread` is an update's progress line (posted under the alert). `alert_message_id` is the platform
+    id recorded when the concern's channel alert was delivered ("" if none), so an update can edit the
+    alert in place and thread under it; `reference` is the concern's reference ("" when none).
     """
 
     outbox_id: int
     school_id: int
-    kind: str
-    destination: str
-    payload: dict[str, object]
+    kind: OutboxKind
+    destination: Destination
+    replies: tuple[Reply, ...]
     concern_id: int | None
     alert_message_id: str = ""
+    thread: Reply | None = None
+    reference: str = ""
 
 
 class Platform(Protocol):
@@ -67,6 +75,37 @@ class Platform(Protocol):
         ...
 
 
+class Alerts(Protocol):
+    """Draws a concern's DSL alert as it stands when it is sent (bot.services.concerns.ConcernService)."""
+
+    async def alert(self, concern_id: int) -> Reply | None:
+        """Returns the alert (None if there is no such concern)."""
+        ...
+
+
+class Hosting(Protocol):
+    """What a platform's wiring takes from the application (bot.app.App is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def config(self) -> SchoolConfig: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def school_id(self) -> int: ...
+    @property
+    def directory(self) -> SchoolDirectory: ...
+    @property
+    def concerns(self) -> ConcernService: ...
+    @property
+    def words(self) -> Words: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
 def replies_of(payload: dict[str, object]) -> list[Reply]:
     """Returns the replies in a neutral outbox payload ("replies", else "reply")."""
     many = payload.get("replies")
@@ -74,12 +113,3 @@ def replies_of(payload: dict[str, object]) -> list[Reply]:
         return [Reply.from_json(r) for r in many if isinstance(r, dict)]
     one = payload.get("reply")
     return [Reply.from_json(one)] if isinstance(one, dict) else []
-
-
-def configured_platforms(app: App) -> list[Platform]:
-    """Returns the platforms whose settings are present."""
-    from bot.delivery.slack import slack_platform
-    from bot.delivery.teams import teams_platform
-
-    found = [slack_platform(app), teams_platform(app)]
-    return [p for p in found if p is not None]

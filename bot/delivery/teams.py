@@ -4,32 +4,30 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlmodel import col, select
 
-from bot.delivery.platform_store import ALERT_KINDS, PlatformStore
-from bot.delivery.platforms import DeliveryError, OutboundMessage, replies_of
-from bot.services.concerns import DSL_CHANNEL
+from bot.delivery.platform_store import DbEventLedger, DbReplyQueue
+from bot.delivery.platforms import DeliveryError, Hosting, OutboundMessage, Platform
+from bot.services.directory import SchoolDirectory
 from dialogs.messages import Reply
-from handlers.teams import DSL_TARGET, USER_PREFIX, Member, SendFailed, TeamsEndpoint, TeamsOptions
+from handlers.teams import Member, SendFailed, TeamsEndpoint, TeamsOptions
 from storage import people
+from storage.db import Database
 from storage.models import Staff
-
-if TYPE_CHECKING:
-    from bot.app import App
-    from bot.delivery.platforms import Platform
+from storage.outbox import DslChannel, OutboxKind
 
 log = logging.getLogger(__name__)
 PLATFORM = "teams"
 
 
-class DbTeamsStore(PlatformStore):
-    """Implements the Teams handler's TeamsStore and ReplyQueue over the database."""
+class DbTeamsStore(DbEventLedger):
+    """Implements the Teams handler's TeamsStore (activity ids, conversation references, staff links)."""
 
-    def __init__(self, app: App) -> None:
-        super().__init__(app, PLATFORM)
+    def __init__(self, db: Database, directory: SchoolDirectory) -> None:
+        super().__init__(db, PLATFORM)
+        self.directory, self.school_id = directory, directory.school_id
 
     async def save_reference(self, target: str, reference: dict[str, object]) -> None:
         """Stores a conversation reference."""
@@ -68,7 +66,7 @@ class DbTeamsStore(PlatformStore):
 
     async def is_dsl_email(self, email: str) -> bool:
         """True only for people in the school file's DSL team."""
-        return bool(email) and self.app.directory.is_dsl(email)
+        return bool(email) and self.directory.is_dsl(email)
 
     async def teams_id_of(self, staff_id: int) -> str | None:
         """Returns a member of staff's Teams user id, if known."""
@@ -82,7 +80,7 @@ class DbTeamsStore(PlatformStore):
             query = select(Staff).where(Staff.school_id == self.school_id, col(Staff.is_dsl).is_(True),
                                         col(Staff.teams_user_id).is_not(None), col(Staff.active).is_(True))
             rows = list((await session.exec(query)).all())
-        return [Member(str(s.teams_user_id), s.name, s.email) for s in rows if self.app.directory.is_dsl(s.email)]
+        return [Member(str(s.teams_user_id), s.name, s.email) for s in rows if self.directory.is_dsl(s.email)]
 
 
 class TeamsPlatform:
@@ -90,15 +88,16 @@ class TeamsPlatform:
 
     name = PLATFORM
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Hosting) -> None:
         settings, place = app.settings, app.config.teams
         self.app = app
         self.options = TeamsOptions(settings.microsoft_app_id.strip(), settings.microsoft_app_password,
                                     settings.microsoft_app_type.strip() or "SingleTenant",
                                     settings.microsoft_app_tenant_id.strip(), place.dsl_team_name,
                                     place.dsl_channel_name)
-        self.store = DbTeamsStore(app)
-        self.endpoint = TeamsEndpoint(self.options, app.engine, self.store, self.store, app.words)
+        self.store = DbTeamsStore(app.db, app.directory)
+        queue = DbReplyQueue(app.db, app.school_id, PLATFORM)
+        self.endpoint = TeamsEndpoint(self.options, app.engine, self.store, queue, app.words)
         self.messenger = self.endpoint.messenger
 
     def add_routes(self, web_app: web.Application) -> None:
@@ -108,56 +107,41 @@ class TeamsPlatform:
     async def deliver(self, message: OutboundMessage) -> str:
         """Sends one outbox message; raises DeliveryError so the outbox retries and falls back."""
         try:
-            if message.kind == "dsl_update":
-                return await self._update(message)
-            replies = replies_of(message.payload)
-            if message.destination == DSL_CHANNEL:
-                return await self._to_channel(message, replies)
-            if message.destination.startswith("staff:"):
-                return await self._to_staff(message, replies)
+            if message.kind is OutboxKind.DSL_UPDATE and message.thread is not None:
+                return await self._update(message.alert_message_id, message.replies[0], message.thread)
+            if isinstance(message.destination, DslChannel):
+                return await self._to_channel(message)
+            return await self._to_staff(message.destination.staff_id, message)
         except SendFailed as exc:
             raise DeliveryError(str(exc), exc.retry_after, rate_limited=exc.status == 429) from exc
-        raise DeliveryError(f"unknown destination kind for outbox row {message.outbox_id}")
 
-    async def _to_channel(self, message: OutboundMessage, replies: list[Reply]) -> str:
+    async def _to_channel(self, message: OutboundMessage) -> str:
         """Posts in the DSL channel; an urgent alert @mentions the DSL members Teams knows."""
         mentions: list[Member] = []
         line = ""
-        if message.kind in ALERT_KINDS:
-            newest = await self.store.newest_alert(message.concern_id)
-            replies = [newest] if newest is not None else replies  # a late alert shows today's status
-        if message.kind == "dsl_urgent":
+        if message.kind is OutboxKind.DSL_URGENT:
             mentions = await self.store.dsl_members()
-            line = self.app.words("teams.urgent_mention", reference=message.payload.get("reference", ""))
-        ids = await self.messenger.to_dsl(replies, mentions, line)
+            line = self.app.words("teams.urgent_mention", reference=message.reference)
+        ids = await self.messenger.to_dsl(list(message.replies), mentions, line)
         return ids[0] if ids else ""
 
-    async def _to_staff(self, message: OutboundMessage, replies: list[Reply]) -> str:
+    async def _to_staff(self, staff_id: int, message: OutboundMessage) -> str:
         """Sends to one member of staff's personal chat (opened if needed)."""
-        staff_id = int(message.destination.split(":", 1)[1])
         user_id = await self.store.teams_id_of(staff_id)
         if not user_id:
             raise DeliveryError(f"staff {staff_id} has no Teams id yet: they need to open a chat with the bot "
                                 "once (or be in the DSL team the bot is added to)")
-        heading = self.app.words("teams.fallback_heading") if message.kind == "dsl_fallback" else ""
+        heading = self.app.words("teams.fallback_heading") if message.kind is OutboxKind.DSL_FALLBACK else ""
         try:
-            ids = await self.messenger.to_person(user_id, replies, heading)
+            ids = await self.messenger.to_person(user_id, list(message.replies), heading)
         except SendFailed as exc:
             if exc.permanent:
-                await self.store.forget_reference(USER_PREFIX + user_id)
+                await self.messenger.forget_person(user_id)
             raise
         return ids[0] if ids else ""
 
-    async def _update(self, message: OutboundMessage) -> str:
+    async def _update(self, alert_id: str, alert: Reply, thread: Reply) -> str:
         """Updates the alert card in place and replies in its thread with the progress line."""
-        alert = await self.store.newest_alert(message.concern_id) or Reply.from_json(
-            message.payload["alert"])  # type: ignore[arg-type]
-        thread = Reply.from_json(message.payload["thread"])  # type: ignore[arg-type]
-        alert_id = message.alert_message_id
-        if not alert_id:
-            pending, alert_id = await self.store.alert_state(message.concern_id)
-            if pending:
-                raise DeliveryError("the alert is not in the DSL channel yet; the update waits for it", 5.0)
         if not alert_id:
             ids = await self.messenger.to_dsl([thread, alert])
             return ids[0] if ids else ""
@@ -181,8 +165,8 @@ class TeamsPlatform:
         name = self.options.dsl_team_name
         if not name:
             problems.append("Teams: set dsl_team_name under [teams] in the school file (the team of the DSL team)")
-        elif await self.store.reference(DSL_TARGET) is None:
-            problems.append("Teams: " + (self.endpoint.turns.installs.problem or
+        elif not await self.messenger.dsl_channel_known():
+            problems.append("Teams: " + (self.endpoint.install_problem or
                                          f"the bot has not been added to the DSL team '{name}' yet: add the app "
                                          "to that team (docs/teams.md)"))
         return problems
@@ -199,7 +183,7 @@ class TeamsPlatform:
         """Nothing runs in the background."""
 
 
-def teams_platform(app: App) -> Platform | None:
+def teams_platform(app: Hosting) -> Platform | None:
     """Returns the Teams platform when MicrosoftAppId is set or the school file says platform = "teams"."""
     if app.settings.microsoft_app_id or app.config.school.platform == PLATFORM:
         return TeamsPlatform(app)

@@ -17,6 +17,7 @@ from storage import concerns, people, records, sessions
 from storage.crypto import DataKeyError
 from storage.db import Database
 from storage.models import Staff
+from storage.outbox import OutboxKind, StaffDM
 
 Words = Callable[..., str]
 MAX_BUTTONS = 5
@@ -38,9 +39,9 @@ class Planned:
 
     key: str
     school_id: int
-    destination: str
+    destination: StaffDM | None  # None: the person with the email `who` (added to the staff table if new)
     who: str
-    kind: str
+    kind: OutboxKind
     reply: Reply
     session_id: int | None = None
 
@@ -70,6 +71,12 @@ def nudge_gate(school: School, now: datetime) -> str:
     if in_quiet_hours(school.config, now):
         return "it is within quiet hours"
     return ""
+
+
+def _dm(person: Staff) -> StaffDM:
+    """The direct messages of someone from the staff table."""
+    assert person.id is not None
+    return StaffDM(person.id)
 
 
 async def _staff(school: School) -> list[Staff]:
@@ -109,8 +116,8 @@ async def plan_training_nudge(school: School, now: datetime) -> Plan:
     for person, statuses in await training_statuses(school, now.date()):
         due = [s for s in statuses if s.state != "current"]
         if due:
-            plan.items.append(Planned(f"training-nudge:{week}:{person.id}", school.school_id, f"staff:{person.id}",
-                                      person.email, "training_nudge", nudge_reply(school.words, due)))
+            plan.items.append(Planned(f"training-nudge:{week}:{person.id}", school.school_id, _dm(person),
+                                      person.email, OutboxKind.TRAINING_NUDGE, nudge_reply(school.words, due)))
     return plan
 
 
@@ -141,8 +148,8 @@ async def plan_dsl_digest(school: School, now: datetime) -> Plan:
     week = iso_week(today)
     for person, _ in everyone:
         if person.email in school.config.dsl_emails():
-            plan.items.append(Planned(f"dsl-digest:{week}:{person.id}", school.school_id, f"staff:{person.id}",
-                                      person.email, "dsl_digest", reply))
+            plan.items.append(Planned(f"dsl-digest:{week}:{person.id}", school.school_id, _dm(person),
+                                      person.email, OutboxKind.DSL_DIGEST, reply))
     return plan
 
 
@@ -178,7 +185,7 @@ async def plan_policy_reviews(school: School, now: datetime) -> Plan:
         reply = Reply(words(text, title=policy.title, due=due),
                       (Choice(f"go:policy_review?policy={policy.key}", words("nudge.policy_button")),),
                       expects="choice")
-        plan.items.append(Planned(key, school.school_id, "", policy.owner_email, "policy_review", reply))
+        plan.items.append(Planned(key, school.school_id, None, policy.owner_email, OutboxKind.POLICY_REVIEW, reply))
     return plan
 
 
@@ -200,8 +207,8 @@ async def plan_escalations(school: School, now: datetime) -> Plan:
             reply = Reply(school.words("nudge.escalation", reference=concern.reference,
                                        raised=raised.strftime("%a %d %b %H:%M")),
                           buttons, expects="choice" if buttons else "nothing", urgent=concern.urgent)
-            plan.items.append(Planned(f"escalation:{concern.id}:{email}", school.school_id, "", email,
-                                      "escalation", reply))
+            plan.items.append(Planned(f"escalation:{concern.id}:{email}", school.school_id, None, email,
+                                      OutboxKind.ESCALATION, reply))
     return plan
 
 
@@ -218,7 +225,7 @@ async def plan_half_told(school: School, now: datetime) -> Plan:
             staff = await people.staff_by_id(session, row.staff_id)
             who = staff.email if staff else str(row.staff_id)
             plan.items.append(Planned(f"half-told:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}", school.school_id,
-                                      f"staff:{row.staff_id}", who, "half_told", reply, session_id=row.id))
+                                      StaffDM(row.staff_id), who, OutboxKind.HALF_TOLD, reply, session_id=row.id))
     return plan
 
 
@@ -240,7 +247,7 @@ async def plan_half_told_dsl(school: School, now: datetime) -> Plan:
                                 reference=reference)
             for member in sorted(config.dsl_emails()):
                 plan.items.append(Planned(f"half-told-dsl:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}:{member}",
-                                          school.school_id, "", member, "half_told_dsl",
+                                          school.school_id, None, member, OutboxKind.HALF_TOLD_DSL,
                                           Reply(text, expects="nothing", urgent=bool(reference))))
     return plan
 

@@ -24,6 +24,7 @@ from bot.jobs.plans import (
 from storage import outbox, people
 from storage.db import utcnow
 from storage.models import DialogSession
+from storage.outbox import Destination, OutboxKind, StaffDM
 
 CHUNK = 500
 
@@ -58,7 +59,7 @@ async def queue(school: School, items: list[Planned]) -> int:
         chunk = items[start:start + CHUNK]
         async with school.db.transaction() as session:
             won = await people.claim_dispatches(session, [(i.key, i.school_id) for i in chunk])
-            messages: dict[int, list[tuple[str, str, dict[str, object]]]] = {}
+            messages: dict[int, list[tuple[Destination, OutboxKind, dict[str, object]]]] = {}
             for item in chunk:
                 if item.key not in won:
                     continue
@@ -75,10 +76,11 @@ async def queue(school: School, items: list[Planned]) -> int:
     return sent
 
 
-async def _destination(session: AsyncSession, item: Planned) -> str:
+async def _destination(session: AsyncSession, item: Planned) -> StaffDM:
     """Finds (or adds) the member of staff a reminder is addressed to by email."""
     staff = await people.upsert_staff(session, item.school_id, item.who, "")
-    return f"staff:{staff.id}"
+    assert staff.id is not None
+    return StaffDM(staff.id)
 
 
 async def run_job(school: School, name: str, now: datetime, dry_run: bool = False) -> tuple[Plan, int]:

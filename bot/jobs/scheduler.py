@@ -3,28 +3,44 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.config import SchoolConfig
 from bot.jobs.plans import School
 from bot.jobs.runner import run_job
-
-if TYPE_CHECKING:
-    from bot.app import App
+from bot.services.wording import Words
+from storage.clock import Clock
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-def school_of(app: App) -> School:
+class Scheduling(Protocol):
+    """What the jobs take from the application (bot.app.App is one)."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def config(self) -> SchoolConfig: ...
+    @property
+    def school_id(self) -> int: ...
+    @property
+    def words(self) -> Words: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
+def school_of(app: Scheduling) -> School:
     """Returns the planning context for the app's school."""
     return School(app.db, app.config, app.school_id, app.words)
 
 
-def triggers(app: App) -> dict[str, CronTrigger | IntervalTrigger]:
+def triggers(app: Scheduling) -> dict[str, CronTrigger | IntervalTrigger]:
     """Returns when each job runs: school mornings only, far from the Sunday 01:00–03:00 clock change."""
     zone = ZoneInfo(app.config.school.timezone)
     r = app.config.reminders
@@ -43,7 +59,7 @@ def triggers(app: App) -> dict[str, CronTrigger | IntervalTrigger]:
     }
 
 
-async def run_scheduled(app: App, name: str) -> None:
+async def run_scheduled(app: Scheduling, name: str) -> None:
     """Runs one job now (its commit wakes the outbox sender); logs counts only, never content."""
     try:
         plan, sent = await run_job(school_of(app), name, app.clock())
@@ -54,7 +70,7 @@ async def run_scheduled(app: App, name: str) -> None:
              f" (skipped: {plan.skipped})" if plan.skipped else "")
 
 
-def start_scheduler(app: App) -> AsyncIOScheduler:
+def start_scheduler(app: Scheduling) -> AsyncIOScheduler:
     """Starts every job. Each send claims a unique dispatch key, so several instances never double up."""
     scheduler = AsyncIOScheduler(timezone=ZoneInfo(app.config.school.timezone))
     for name, trigger in triggers(app).items():

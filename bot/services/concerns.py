@@ -29,9 +29,9 @@ from storage import outbox, people
 from storage.crypto import Cipher, DataKeyError
 from storage.db import Database
 from storage.models import Concern
+from storage.outbox import DSL, Destination, OutboxKind, StaffDM
 
 log = logging.getLogger(__name__)
-DSL_CHANNEL = "dsl"
 
 
 # Between two children's names: a comma, semicolon, ampersand, new line or the word "and".
@@ -81,11 +81,6 @@ async def index_waiting_names(session: AsyncSession, cipher: Cipher, batch: int 
     return indexed
 
 
-def staff_destination(staff_id: int) -> str:
-    """Returns the outbox destination for one member of staff's direct messages."""
-    return f"staff:{staff_id}"
-
-
 class ConcernService:
     """Implements the dialogs' ConcernDesk over the database."""
 
@@ -105,10 +100,10 @@ class ConcernService:
             await store.audit(session, self.school_id, person.email, "concern.urgent", concern.reference)
             summary = await self._summary(session, concern)
             alert = alert_reply(self.words, summary, "")
-            await self._enqueue(session, DSL_CHANNEL, "dsl_urgent", {"reply": alert.to_json()}, concern)
+            await self._enqueue(session, DSL, OutboxKind.DSL_URGENT, {"reply": alert.to_json()}, concern)
             for member in await people.list_staff(session, self.school_id, dsl_only=True):
                 assert member.id is not None
-                await self._enqueue(session, staff_destination(member.id), "dsl_direct",
+                await self._enqueue(session, StaffDM(member.id), OutboxKind.DSL_DIRECT,
                                     {"reply": alert.to_json()}, concern)
         log.warning("urgent concern %s raised; DSL team alerted", concern.reference)
         return concern.reference
@@ -126,7 +121,7 @@ class ConcernService:
             await store.audit(session, self.school_id, person.email, "concern.submit", concern.reference)
             summary = await self._summary(session, concern)
             alert = alert_reply(self.words, summary, self._category_label(concern.category))
-            await self._enqueue(session, DSL_CHANNEL, "dsl_alert", {"reply": alert.to_json()}, concern)
+            await self._enqueue(session, DSL, OutboxKind.DSL_ALERT, {"reply": alert.to_json()}, concern)
         log.info("concern %s submitted", concern.reference)
         return Receipt(concern.reference, concern.urgent)
 
@@ -245,11 +240,11 @@ class ConcernService:
             thread = self.words("notify.dsl_updated", reference=concern.reference,
                                 status=self.words(f"event.{kind}"), actor=person.name,
                                 what=f" — {public}" if public else "")
-            await self._enqueue(session, DSL_CHANNEL, "dsl_update",
+            await self._enqueue(session, DSL, OutboxKind.DSL_UPDATE,
                                 {"alert": alert.to_json(), "thread": Reply(thread).to_json()}, concern)
             if status in ("acknowledged", "closed"):
                 notice = Reply(self.words(f"notify.{status}", reference=concern.reference))
-                await self._enqueue(session, staff_destination(concern.reporter_id), "reporter_update",
+                await self._enqueue(session, StaffDM(concern.reporter_id), OutboxKind.REPORTER_UPDATE,
                                     {"reply": notice.to_json()}, concern)
             return summary
 
@@ -280,6 +275,15 @@ class ConcernService:
                 raise UnknownConcern(concern_id)
             return await self._summary(session, concern)
 
+    async def alert(self, concern_id: int) -> Reply | None:
+        """Returns the concern's DSL alert as it stands now (None if there is no such concern), to send it."""
+        async with self.db.reading() as session:
+            concern = await store.get(session, self.school_id, concern_id)
+            if concern is None:
+                return None
+            summary = await self._summary(session, concern)
+        return alert_reply(self.words, summary, self._category_label(concern.category))
+
     async def _summary(self, session: AsyncSession, concern: Concern) -> ConcernSummary:
         reporter = await people.staff_by_id(session, concern.reporter_id)
         assert concern.id is not None
@@ -290,7 +294,7 @@ class ConcernService:
     def _category_label(self, category: str) -> str:
         return dict(self.directory.categories()).get(category, category)
 
-    async def _enqueue(self, session: AsyncSession, destination: str, kind: str,
+    async def _enqueue(self, session: AsyncSession, destination: Destination, kind: OutboxKind,
                        payload: dict[str, object], concern: Concern) -> None:
         payload = {**payload, "reference": concern.reference}
         await outbox.enqueue(session, self.school_id, self.platform, destination, kind, payload, concern.id)

@@ -1,4 +1,4 @@
-"""Admin views for the command line: list, show and export concerns, doctor checks."""
+"""The written record for the command line: list, show and export concerns, and the audit log."""
 
 from __future__ import annotations
 
@@ -6,20 +6,38 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import App
+from bot.config import SchoolConfig
+from bot.services.directory import SchoolDirectory
 from bot.services.wording import Words
 from dialogs.ports import ConcernDraft
 from dialogs.raise_concern import draft_facts
 from storage import concerns as store
 from storage import people
+from storage.db import Database
 from storage.models import Concern
 
 
-async def list_concerns(app: App) -> list[dict[str, object]]:
+class Office(Protocol):
+    """What the record needs of the application (bot.app.App is one): the database, the school, its words."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def school_id(self) -> int: ...
+    @property
+    def config(self) -> SchoolConfig: ...
+    @property
+    def words(self) -> Words: ...
+    @property
+    def directory(self) -> SchoolDirectory: ...
+
+
+async def list_concerns(app: Office) -> list[dict[str, object]]:
     """Returns every concern's summary (no narrative, no names), newest first."""
     async with app.db.transaction() as session:
         rows = await store.listed(session, app.school_id)
@@ -31,7 +49,7 @@ async def list_concerns(app: App) -> list[dict[str, object]]:
                  "outcome": c.outcome} for c in rows]
 
 
-async def shown_concern(app: App, reference: str,
+async def shown_concern(app: Office, reference: str,
                         actor: str) -> tuple[dict[str, object], list[dict[str, object]]] | None:
     """Returns one concern as written and its chronology, writing an audit row for the view (refused if unknown)."""
     async with app.db.transaction() as session:
@@ -43,7 +61,7 @@ async def shown_concern(app: App, reference: str,
         return await _record(app, session, concern)
 
 
-def concern_lines(app: App, record: dict[str, object], chronology: list[dict[str, object]]) -> list[str]:
+def concern_lines(app: Office, record: dict[str, object], chronology: list[dict[str, object]]) -> list[str]:
     """One concern for people: the dialogs' labels and the school's time zone, never field names or ids."""
     t, zone = app.words, ZoneInfo(app.config.school.timezone)
     facts = [(t("fact.reference"), str(record["reference"])),
@@ -81,7 +99,7 @@ def _indented(text: str) -> str:
     return text.replace("\n", "\n    ")
 
 
-async def audit_log(app: App, concern: str, actor: str, viewer: str) -> list[dict[str, object]]:
+async def audit_log(app: Office, concern: str, actor: str, viewer: str) -> list[dict[str, object]]:
     """Returns the audit log (who saw or did what, allowed or refused), itself audited as looked at."""
     async with app.db.transaction() as session:
         rows = await store.audit_rows(session, app.school_id, concern.strip().upper(), actor.strip().lower())
@@ -104,7 +122,7 @@ class Sharing:
     reason: str
 
 
-async def export_concerns(app: App, references: Sequence[str], pupil: str,
+async def export_concerns(app: Office, references: Sequence[str], pupil: str,
                           shared: Sharing) -> tuple[list[dict[str, object]], list[str]]:
     """Returns whole records (named concerns, or every one about a pupil) and the references not found.
 
@@ -139,7 +157,7 @@ async def export_concerns(app: App, references: Sequence[str], pupil: str,
         return records, []
 
 
-async def _record(app: App, session: AsyncSession,
+async def _record(app: Office, session: AsyncSession,
                   concern: Concern) -> tuple[dict[str, object], list[dict[str, object]]]:
     """One concern as written (what was reported, by whom, status, outcome) and its chronology."""
     draft = ConcernDraft.from_json(json.loads(app.db.cipher.decrypt(concern.details_enc)))
@@ -156,9 +174,3 @@ async def _record(app: App, session: AsyncSession,
               "category_label": labels.get(concern.category, concern.category), "outcome": concern.outcome}
     return record, chronology
 
-
-async def run_doctor(app: App) -> list[str]:
-    """Runs every check of the application and returns the problems found (empty when all is well)."""
-    from bot.checks import app_findings
-
-    return [f"{finding.name}: {finding.detail}" for finding in await app_findings(app) if not finding.ok]

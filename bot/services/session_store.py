@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from bot.delivery.inbox import settle_with
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from dialogs.ports import Person, SavedSession, VersionConflict
 from storage import sessions
 from storage.db import Database
+
+# Marks the inbox event whose turn is running done in the transaction that saves its session
+# (bot.delivery.inbox.settle_with, handed in by bot.app): the two commit together.
+Settle = Callable[[AsyncSession], Awaitable[None]]
 
 
 class DbSessionStore:
     """Implements the dialogs' SessionStore over the dialog_session table."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime] | None = None) -> None:
-        self.db, self.clock = db, clock
+    def __init__(self, db: Database, settle_with: Settle, clock: Callable[[], datetime] | None = None) -> None:
+        self.db, self.clock, self.settle_with = db, clock, settle_with
 
     async def load(self, school_id: int, key: str) -> SavedSession | None:
         """Returns the saved session for a conversation, decrypting its data."""
@@ -37,7 +42,7 @@ class DbSessionStore:
             async with self.db.transaction() as session:
                 now = self.clock().astimezone(UTC) if self.clock else None
                 await sessions.save(session, school_id, key, person.staff_id, values, saved.version, now)
-                await settle_with(session)
+                await self.settle_with(session)
         except sessions.StaleVersion as exc:
             raise VersionConflict(key) from exc
 
@@ -45,4 +50,4 @@ class DbSessionStore:
         """Forgets a conversation's session."""
         async with self.db.transaction() as session:
             await sessions.delete_session(session, school_id, key)
-            await settle_with(session)
+            await self.settle_with(session)
