@@ -7,15 +7,13 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.config import SchoolConfig
 from bot.services.concerns import ConcernService
 from bot.services.directory import SchoolDirectory
-from bot.services.wording import Words
+from bot.services.parts import SchoolParts
 from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.messages import Reply
 from storage.clock import Clock
-from storage.db import Database
 from storage.outbox import Destination, OutboxKind
 
 
@@ -83,23 +81,15 @@ class Alerts(Protocol):
         ...
 
 
-class Hosting(Protocol):
+class Hosting(SchoolParts, Protocol):
     """What a platform's wiring takes from the application (bot.app.App is one)."""
 
     @property
     def settings(self) -> Settings: ...
     @property
-    def config(self) -> SchoolConfig: ...
-    @property
-    def db(self) -> Database: ...
-    @property
-    def school_id(self) -> int: ...
-    @property
     def directory(self) -> SchoolDirectory: ...
     @property
     def concerns(self) -> ConcernService: ...
-    @property
-    def words(self) -> Words: ...
     @property
     def engine(self) -> Engine: ...
     @property

@@ -10,27 +10,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.config import SchoolConfig
 from bot.jobs.plans import School
 from bot.jobs.runner import run_job
-from bot.services.wording import Words
+from bot.services.parts import SchoolParts
 from storage.clock import Clock
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 
-class Scheduling(Protocol):
-    """What the jobs take from the application (bot.app.App is one)."""
+class Scheduling(SchoolParts, Protocol):
+    """What the jobs take from the application (bot.app.App is one): the school's parts and the clock."""
 
-    @property
-    def db(self) -> Database: ...
-    @property
-    def config(self) -> SchoolConfig: ...
-    @property
-    def school_id(self) -> int: ...
-    @property
-    def words(self) -> Words: ...
     @property
     def clock(self) -> Clock: ...
 

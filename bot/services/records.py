@@ -11,28 +11,19 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import SchoolConfig
 from bot.services.directory import SchoolDirectory
+from bot.services.parts import SchoolParts
 from bot.services.wording import Words
 from dialogs.ports import ConcernDraft
 from dialogs.raise_concern import draft_facts
 from storage import concerns as store
 from storage import people
-from storage.db import Database
 from storage.models import Concern
 
 
-class Office(Protocol):
-    """What the record needs of the application (bot.app.App is one): the database, the school, its words."""
+class Office(SchoolParts, Protocol):
+    """What the record needs of the application (bot.app.App is one): the school's parts and its directory."""
 
-    @property
-    def db(self) -> Database: ...
-    @property
-    def school_id(self) -> int: ...
-    @property
-    def config(self) -> SchoolConfig: ...
-    @property
-    def words(self) -> Words: ...
     @property
     def directory(self) -> SchoolDirectory: ...
 
