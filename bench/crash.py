@@ -279,10 +279,10 @@ class Servers:
 def zygote() -> None:
     """The warm helper: imports the bot once, then forks a `prevent-bot serve` for each "start LOG" line."""
     import bot.cli
-    import bot.scheduler
-    import bot.server
-    import bot.slack_platform
-    import bot.teams_platform  # noqa: F401  (imported here once, not in every server)
+    import bot.delivery.slack
+    import bot.delivery.teams
+    import bot.jobs.scheduler
+    import bot.server  # noqa: F401  (imported here once, not in every server)
 
     while line := sys.stdin.readline():
         command, _, argument = line.strip().partition(" ")

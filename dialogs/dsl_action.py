@@ -7,6 +7,7 @@ from dialogs.engine import Dialog, Done, Next, Outcome, Retry, State, Turn
 from dialogs.intents import pick
 from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernClosed, ConcernDetails, NotPermitted, UnknownConcern
+from dialogs.raise_concern import review_facts  # the details share the review's labels
 
 ACTION_TYPES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "nfa")
 OUTCOMES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "resolved", "nfa")
@@ -24,8 +25,6 @@ def _category_label(turn: Turn, category: str) -> str:
 
 def details_reply(turn: Turn, details: ConcernDetails) -> Reply:
     """Returns the whole concern and its chronology, for a DSL-team member."""
-    from dialogs.raise_concern import review_facts  # shares the labels of the review
-
     chronology = "\n".join(f"{at:%d %b %H:%M} · {who} · {what}" for at, who, what in details.chronology)
     text = turn.t("dsl.details", reference=details.summary.reference,
                   status=turn.t(f"status.{details.summary.status}"), reporter=details.summary.reporter)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from dialogs import intents
+from dialogs.contacts import contacts_reply
 from dialogs.messages import Choice, Inbound, Reply, UserRef
 from dialogs.ports import Person, SavedSession, Services, SessionStore, VersionConflict
 
@@ -284,9 +285,8 @@ class Engine:
             restarted = Next(dialog.first, Reply(turn.t("engine.restarted")))
             return await self._apply(turn, session, restarted, entering=True)
         if command == "who":
-            from dialogs.who import contacts_reply  # local: who imports engine types
-
-            return await self._apply(turn, session, Retry(contacts_reply(turn)))
+            contacts = self.services.directory.contacts(turn.now.date())
+            return await self._apply(turn, session, Retry(contacts_reply(contacts, self.services.words, turn.now)))
         return await self._apply(turn, session, Retry(Reply(turn.t(f"help.step.{session.dialog}"))))
 
     async def _apply(

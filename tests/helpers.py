@@ -19,7 +19,7 @@ from sqlmodel import select
 from typer.testing import CliRunner, Result
 
 from bot.app import App
-from bot.delivery import OutboxDispatcher
+from bot.delivery.dispatcher import OutboxDispatcher
 from dialogs.engine import Engine
 from dialogs.messages import Inbound, Reply, UserRef
 from storage.db import utcnow

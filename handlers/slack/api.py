@@ -28,6 +28,11 @@ class SendFailed(Exception):
         super().__init__(message)
         self.retry_after, self.permanent, self.error = retry_after, permanent, error
 
+    @property
+    def rate_limited(self) -> bool:
+        """True when Slack answered 429: wait `retry_after`, and pace the sends after it."""
+        return self.error == "ratelimited"
+
 
 @dataclass(frozen=True, slots=True)
 class SlackUser:

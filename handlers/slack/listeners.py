@@ -88,7 +88,7 @@ class Listeners:
             _dropped("message")
             return
         if self.inbox is not None and event_id:
-            # Stored durably, then Slack is answered at once; the turn runs just after (bot/inbox.py).
+            # Stored durably, then Slack is answered at once; the turn runs just after (bot/delivery/inbox.py).
             payload = {"team": team, "user": user, "channel": channel, "text": text, "files": str(files)}
             if not await self.inbox.accept(event_id, f"slack:{team}:{channel}", payload):
                 log.info("dropped a repeated Slack event")

@@ -13,8 +13,9 @@ from botbuilder.schema import Activity
 from msrest.exceptions import ClientException
 
 from dialogs.engine import Engine
+from handlers.teams.connector import BotConnector
 from handlers.teams.messenger import Messenger
-from handlers.teams.ports import ReplyQueue, TeamsOptions, TeamsStore, Wording
+from handlers.teams.ports import ReplyQueue, TeamsMessenger, TeamsOptions, TeamsStore, Wording
 from handlers.teams.turns import TeamsTurns
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,14 @@ class TeamsEndpoint:
         broken = options.authenticated and bool(self.problems)
         self.adapter = make_adapter(options if not broken else TeamsOptions())
         self.usable = not broken
-        self.messenger = Messenger(self.adapter, options.app_id, store)
-        self.turns = TeamsTurns(engine, store, queue, words, options, self.messenger)
+        messenger = Messenger(BotConnector(self.adapter, options.app_id), store)
+        self.messenger: TeamsMessenger = messenger
+        self.turns = TeamsTurns(engine, store, queue, words, options, messenger)
+
+    @property
+    def install_problem(self) -> str:
+        """What the last install event found wrong with the DSL team ("" when nothing)."""
+        return self.turns.installs.problem
 
     def add_routes(self, web_app: web.Application) -> None:
         """Adds POST /api/messages."""

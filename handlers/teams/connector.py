@@ -23,7 +23,8 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientException, HttpOperationError
 
-from handlers.teams.cards import CARD_CONTENT_TYPE, RenderedCard
+from dialogs.messages import Reply
+from handlers.teams.cards import CARD_CONTENT_TYPE, RenderedCard, render
 from handlers.teams.ports import Member
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,20 @@ def text_activity(text: str, mentions: list[Member] | None = None) -> Activity:
     entities = [Mention(mentioned=ChannelAccount(id=m.user_id, name=m.name), text=f"<at>{escape(m.name)}</at>",
                         type="mention") for m in mentions or []]
     return Activity(type=ActivityTypes.message, text=text, entities=entities or None)
+
+
+def activities_for(replies: list[Reply], heading: str = "") -> list[Activity]:
+    """Renders replies as card activities (a long reply becomes several cards)."""
+    out: list[Activity] = []
+    for index, reply in enumerate(replies):
+        out += [card_activity(card) for card in render(reply, heading=heading if index == 0 else "")]
+    return out
+
+
+def mention_text(text: str, members: list[Member]) -> str:
+    """Returns the text with each member's <at> tag in front, names escaped."""
+    tags = " ".join(f"<at>{escape(m.name)}</at>" for m in members)
+    return f"{tags} {escape(text)}".strip()
 
 
 def escape(text: str) -> str:
@@ -234,3 +249,31 @@ async def channel_id_named(context: TurnContext, team_id: str, name: str) -> str
         if (channel.name or "").strip().lower() == name.strip().lower():
             return str(channel.id)
     return None
+
+
+class BotConnector:
+    """The Bot Connector calls proactive messages need, in neutral terms: replies in, activity ids out.
+
+    Implements ports.Connector; with handlers/teams/app.py, turns.py and installs.py, the modules that
+    hold the Bot Framework SDK (docs/teams-sdk.md).
+    """
+
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self.adapter, self.app_id = adapter, app_id
+
+    async def send(self, reference: Reference, replies: list[Reply], heading: str = "", thread: str = "",
+                   mentions: list[Member] | None = None, mention_line: str = "") -> list[str]:
+        """Sends replies as cards to a stored conversation (or a thread in it), an @mention line first if given."""
+        activities = activities_for(replies, heading)
+        if mention_line and activities:
+            lead = text_activity(mention_text(mention_line, mentions or []), mentions)
+            activities[0].text, activities[0].entities = lead.text, lead.entities
+        return await send(self.adapter, self.app_id, reference, activities, thread)
+
+    async def update(self, reference: Reference, activity_id: str, reply: Reply) -> None:
+        """Replaces a card the bot sent earlier with this reply's first card."""
+        await update(self.adapter, self.app_id, reference, activity_id, activities_for([reply])[0])
+
+    async def open_personal_chat(self, place: Reference, user_id: str) -> Reference:
+        """Creates (or finds) the bot's personal chat with a user, from a conversation it knows."""
+        return await open_personal_chat(self.adapter, self.app_id, place, user_id)

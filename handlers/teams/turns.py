@@ -9,10 +9,10 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+import handlers.teams.connector as connector
 from dialogs.engine import Engine
 from dialogs.intents import normalise
 from dialogs.messages import Inbound, Reply, UserRef
-from handlers.teams import connector
 from handlers.teams.cards import render
 from handlers.teams.connector import SendFailed
 from handlers.teams.installs import Installs

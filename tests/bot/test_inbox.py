@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
 from dialogs.messages import UserRef
 from dialogs.ports import SavedSession
 from storage.models import InboundEvent

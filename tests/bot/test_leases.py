@@ -12,9 +12,9 @@ from sqlmodel import col, select
 
 from bot.app import App, build, sync_school_file
 from bot.config import demo_text, parse
-from bot.delivery import OutboxDispatcher
-from bot.inbox import DbInbox, Doorbell, InboxWorker
-from bot.leases import Lease
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.leases import Lease
 from storage import leases
 from storage.db import utcnow
 from storage.models import InboundEvent, Outbox, Policy, Staff
@@ -80,7 +80,8 @@ async def test_two_instances_send_each_outbox_row_once_and_the_second_takes_over
         two_instances: tuple[App, App]) -> None:
     first, second = two_instances
     platforms = FakePlatform(), FakePlatform()
-    dispatchers = [OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5), poll_seconds=0.05)
+    dispatchers = [OutboxDispatcher(app.db, app.concerns, {"console": platform}, timedelta(minutes=5),
+                                    poll_seconds=0.05)
                    for app, platform in zip(two_instances, platforms, strict=True)]
     held = [Lease(first.db, **FAST), Lease(second.db, **FAST)]
     keepers = [asyncio.create_task(lease.keep()) for lease in held]

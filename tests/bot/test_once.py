@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
 from dialogs.engine import ONCE
 from dialogs.messages import Inbound
 from dialogs.ports import ConcernDraft, Person, SavedSession

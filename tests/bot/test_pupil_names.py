@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import select
 
 from bot.app import App, build
-from bot.concerns import named_pupils
 from bot.config import demo_text, parse
+from bot.services.concerns import named_pupils
 from storage import concerns as concern_store
 from storage.db import alembic_config
 from storage.models import Concern, PupilName

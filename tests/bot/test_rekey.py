@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import DbInbox, Doorbell
-from bot.rekey import key_problems, reseal_all
+from bot.delivery.inbox import DbInbox, Doorbell
+from bot.services.keys import key_problems, reseal_all
 from storage import concerns as concern_store
 from storage import sealed
 from storage.crypto import Cipher, sealed_prefix

@@ -39,7 +39,7 @@ async def test_help_topic_by_typed_words(app: App) -> None:
 async def test_wording_can_be_overridden_by_the_school(tmp_path: object) -> None:
     from pathlib import Path
 
-    from bot.wording import Words
+    from bot.services.wording import Words
 
     override = Path(str(tmp_path)) / "ours.toml"
     override.write_text('[menu]\nraise = "Tell the DSL about a worry"\n'

@@ -10,9 +10,9 @@ import pytest
 
 from bot.app import App, build
 from bot.config import SchoolConfig, Term, demo_text, parse
-from bot.reminders.plans import School
-from bot.reminders.staff_import import import_staff
-from bot.scheduler import school_of
+from bot.jobs.plans import School
+from bot.jobs.scheduler import school_of
+from bot.services.staff_import import import_staff
 from tests.conftest import make_settings
 from tests.helpers import LONDON, FrozenClock
 

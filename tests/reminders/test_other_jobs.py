@@ -8,8 +8,8 @@ from datetime import date, datetime
 from sqlmodel import select
 
 from bot.app import App
-from bot.reminders.jobs import JOBS, run_job
-from bot.reminders.plans import School
+from bot.jobs.plans import School
+from bot.jobs.runner import JOBS, run_job
 from storage import records
 from storage.models import Outbox
 from tests.dialogs.test_raise_concern import start, tell_up_to_review

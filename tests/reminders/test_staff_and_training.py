@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.app import App
-from bot.reminders.staff_import import import_staff
+from bot.services.staff_import import import_staff
 from storage import people
 from storage.models import Audit, Staff, TrainingRecord
 from tests.helpers import CLI_NOW, TEST_KEY, Conversation, invoke

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
 from storage import outbox
 from storage.wakeups import WorkListener
 from tests.conftest import make_settings

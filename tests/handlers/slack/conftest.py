@@ -19,8 +19,8 @@ from aiohttp import web
 
 from bot.app import App, build
 from bot.config import demo_text, parse
+from bot.delivery.slack import SlackPlatform
 from bot.server import DISPATCHER_KEY, build_web_app
-from bot.slack_platform import SlackPlatform
 from tests.conftest import make_settings
 from tests.handlers.slack.fake_slack import TEAM, TOKEN, Call, FakeSlack, dm
 from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock, drain, serve

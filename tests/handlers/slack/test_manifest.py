@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from bot.cli import cli
-from bot.cli_slack import MANIFEST, ManifestError, manifest_for
+from bot.cli.slack import MANIFEST, ManifestError, manifest_for
 from handlers.slack.listeners import COMMAND, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
 
 SCOPES = ["app_mentions:read", "chat:write", "commands", "groups:read", "im:history", "im:write", "users:read",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.admin import run_doctor
+from bot.checks import run_doctor
 from storage.db import utcnow
 from storage.models import Audit, DialogSession, InboundEvent, Outbox, ProcessedEvent
 from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, sign, slack_school, start

@@ -14,8 +14,8 @@ from aiohttp import web
 
 from bot.app import App, build
 from bot.config import demo_text, parse
+from bot.delivery.teams import TeamsPlatform
 from bot.server import DISPATCHER_KEY, build_web_app
-from bot.teams_platform import TeamsPlatform
 from tests.conftest import make_settings
 from tests.handlers.teams.fake_connector import Call, FakeConnector
 from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock, drain, serve

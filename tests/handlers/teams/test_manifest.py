@@ -13,7 +13,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from bot.cli import cli
-from bot.cli_teams import MANIFEST_DIR, PackageError, build_package, manifest_for
+from bot.cli.teams import MANIFEST_DIR, PackageError, build_package, manifest_for
 from tests.handlers.teams.fake_connector import SCHEMAS
 
 APP_ID = "0b6f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
