@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any, TypeVar
 
@@ -50,3 +51,43 @@ def problems(caplog: pytest.LogCaptureFixture) -> list[str]:
 def acceptable(status: int) -> bool:
     """True for the answers an edge may give: 2xx or 4xx."""
     return 200 <= status < 300 or 400 <= status < 500
+
+
+def _slots(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path to a value inside nested objects and lists."""
+    if isinstance(value, dict):
+        items: list[tuple[Any, Any]] = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    else:
+        return []
+    found = []
+    for key, inner in items:
+        found += [(*path, key), *_slots(inner, (*path, key))]
+    return found
+
+
+@st.composite
+def _mutation(draw: st.DrawFn, value: Any) -> Any:
+    """One change somewhere inside a value: a field removed, or made null, junk or a person's words."""
+    slots = _slots(value)
+    if not slots:
+        return draw(JUNK)
+    *parents, last = draw(st.sampled_from(slots))
+    container = value
+    for step in parents:
+        container = container[step]
+    if isinstance(container, dict) and draw(st.booleans()):
+        del container[last]
+    else:
+        container[last] = draw(st.one_of(st.none(), JUNK, words(), st.just({}), st.just([])))
+    return value
+
+
+@st.composite
+def mutated(draw: st.DrawFn, valid: st.SearchStrategy[Any], most: int = 3) -> Any:
+    """A valid value with up to `most` changes deep inside it (none, a third of the time or so)."""
+    value = copy.deepcopy(draw(valid))
+    for _ in range(draw(st.integers(0, most))):
+        value = draw(_mutation(value))
+    return value

@@ -61,6 +61,9 @@ class Harness:
     http: aiohttp.ClientSession
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def __repr__(self) -> str:
+        return f"Harness({self.url})"  # short in a failing test's report (Hypothesis prints its arguments)
+
     async def post(self, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> int:
         """POSTs a raw body, signed unless headers are given."""
         sent = {"Content-Type": content_type, **(sign(body) if headers is None else headers)}
