@@ -49,6 +49,9 @@ class Harness:
     http: aiohttp.ClientSession
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def __repr__(self) -> str:
+        return f"Harness({self.url})"  # short in a failing test's report (Hypothesis prints its arguments)
+
     def base(self, who: str, conversation: dict[str, Any], **extra: Any) -> dict[str, Any]:
         user_id, name, _ = PEOPLE[who]
         return {"type": "message", "id": f"act-{next(self._ids)}", "channelId": "msteams",
