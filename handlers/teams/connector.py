@@ -186,6 +186,8 @@ def _member(account: Any) -> Member:
 async def member(context: TurnContext, user_id: str) -> Member:
     """Looks a user up in the roster of the current conversation or team."""
     quiet(context)
+    if context.activity.channel_data is None:  # the Emulator sends none; TeamsInfo reads it as an object
+        context.activity.channel_data = {}
     try:
         return _member(await TeamsInfo.get_member(context, user_id))
     except FAILURES as exc:

@@ -147,7 +147,7 @@ class TeamsTurns:
         if member is None:
             await self._send_here(context, [Reply(self.words("teams.unknown_user"))])
             return
-        text = TurnContext.remove_recipient_mention(activity) if activity.text else ""
+        text = without_bot_mention(activity)
         inbound = self.inbound(context, member, value, text)
         command = START_COMMANDS.get(normalise(text or ""))
         replies = await (self.engine.start(inbound, command) if command and value is None
@@ -222,6 +222,19 @@ async def _send(context: TurnContext, activities: list[Activity]) -> bool:
         log.warning("reply not sent: %s", connector.failure(exc))
         return False
     return True
+
+
+def without_bot_mention(activity: Activity) -> str:
+    """Returns the text without the tags of mentions of the bot (the SDK's own version trips on odd entities)."""
+    text = activity.text or ""
+    bot = getattr(activity.recipient, "id", None)
+    for entity in activity.entities or []:
+        extra = getattr(entity, "additional_properties", None) or {}
+        mentioned, tag = extra.get("mentioned"), extra.get("text")
+        if (str(getattr(entity, "type", "")).lower() == "mention" and isinstance(mentioned, dict)
+                and mentioned.get("id") == bot and isinstance(tag, str) and tag):
+            text = text.replace(tag, "")
+    return text
 
 
 def sent_files(activity: Activity) -> int:

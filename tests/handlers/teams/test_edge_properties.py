@@ -106,10 +106,27 @@ def unreachable(conversation: dict[str, Any], user: str = "29:teacher") -> dict[
             "channelData": {"tenant": {"id": TENANT}}}
 
 
+def from_nobody(**fields: Any) -> dict[str, Any]:
+    """A personal message from someone the bot must look up in the roster, for an explicit example."""
+    return {"type": "message", "id": FRESH, "channelId": "msteams", "serviceUrl": CONNECTOR, "from": {"id": "29:x"},
+            "recipient": {"id": BOT}, "conversation": {"id": "a:chat-29:x", "conversationType": "personal"},
+            "text": MARKER, **fields}
+
+
 @EDGE
 @given(body=bodies())
 @example(body=unreachable({"id": "19:group@thread.v2", "conversationType": "groupChat"}))  # redirect: a 500
 @example(body=unreachable({"id": "a:chat-29:nobody", "conversationType": "personal"}, "29:nobody"))  # a 500
+@example(body=from_nobody())  # no channelData (as the Emulator sends): the SDK's roster look-up failed, a 500
+@example(body=from_nobody(channelData={"team": {"name": "x"}}))  # a team without an id: a 500
+@example(body=from_nobody(channelData={"team": "x"}))  # a 500
+@example(body=from_nobody(channelData=[]))  # a 500
+@example(body=from_nobody(entities=[None]))  # the SDK read each entity's type: a 500
+@example(body=from_nobody(entities=[{}]))  # a 500
+@example(body=from_nobody(entities=[{"type": "mention"}]))  # the SDK read mentioned.id: a 500
+@example(body=from_nobody(entities=[{"type": "mention", "mentioned": {"id": BOT}}]))  # and then its name: a 500
+@example(body=from_nobody(attachments=[None]))  # a 500
+@example(body=from_nobody(type="conversationUpdate", membersAdded=[None]))  # a 500
 async def test_any_activity_gets_2xx_or_4xx_and_logs_no_words(
         local: Harness, caplog: pytest.LogCaptureFixture, body: Any) -> None:
     await answers_well(local, caplog, body)
