@@ -57,14 +57,20 @@ class Listeners:
         bolt.shortcut(MESSAGE_SHORTCUT)(self.on_message_shortcut)
 
     async def _once(self, body: dict[str, Any], work: Callable[[], Awaitable[None]]) -> None:
-        """Runs an event's work once per event_id; a failure forgets the id so Slack's retry is processed."""
+        """Runs an event's work once per event_id; a failure forgets the id so Slack's retry is processed.
+
+        A Slack answer that a retry cannot change (an unknown user, say) ends the event instead.
+        """
         event_id = payloads.event_id(body) or ""
         if event_id and not await self.ledger.claim(event_id):
             log.info("dropped a repeated Slack event")
             return
         try:
             await work()
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, SendFailed) and exc.permanent:
+                log.warning("a Slack event was dropped: %s", exc)
+                return
             if event_id:
                 await self.ledger.release(event_id)
             raise

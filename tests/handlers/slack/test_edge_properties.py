@@ -20,8 +20,8 @@ from hypothesis import event, example, given
 
 from tests.handlers.edges import EDGE, MARKER, acceptable, problems
 from tests.handlers.slack.conftest import Harness, start
-from tests.handlers.slack.edge_bodies import FORM, FRESH, Body, command_bodies, event_bodies, interaction_bodies
-from tests.handlers.slack.fake_slack import FakeSlack
+from tests.handlers.slack.edge_bodies import FORM, FRESH, JSON, Body, command_bodies, event_bodies, interaction_bodies
+from tests.handlers.slack.fake_slack import TEAM, FakeSlack
 from tests.handlers.slack.test_malformed import acted, stored
 from tests.helpers import FrozenClock
 
@@ -55,8 +55,14 @@ def form(payload: dict[str, Any]) -> Body:
     return urlencode({"payload": json.dumps(payload)}).encode(), FORM
 
 
+def event_body(event: dict[str, Any]) -> Body:
+    """An event callback for an explicit example."""
+    return json.dumps({"type": "event_callback", "team_id": TEAM, "event_id": FRESH, "event": event}).encode(), JSON
+
+
 @EDGE
 @given(body=event_bodies())
+@example(body=event_body({"type": "app_home_opened", "user": "UNOBODY1", "tab": "home"}))  # user_not_found: a 500
 async def test_any_signed_events_body_gets_2xx_or_4xx_and_logs_no_words(
         edge: Harness, caplog: pytest.LogCaptureFixture, body: Body) -> None:
     await answers_well(edge, caplog, body)
