@@ -16,13 +16,12 @@ from handlers.slack.blocks import ACTION_PREFIX, read_value
 from handlers.slack.home import RAISE, home_view
 from handlers.slack.payloads import nested_id, part, slack_id
 from handlers.slack.ports import EventLedger, HomeSource, Inbox
-from handlers.slack.requests import EVENTS, SHORTCUTS
+from handlers.slack.requests import COMMAND, EVENTS, SHORTCUTS
 from handlers.slack.talk import DSL_PREFIX, Conversations
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
 GLOBAL_SHORTCUT, MESSAGE_SHORTCUT = SHORTCUTS["shortcut"], SHORTCUTS["message_action"]
-COMMAND = "/concern"
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
 
 

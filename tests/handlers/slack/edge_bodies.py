@@ -168,10 +168,19 @@ def interaction_bodies() -> st.SearchStrategy[Body]:
                      as_form(mutated(valid_shortcut())), as_form(other_kinds()), as_form(JUNK), broken)
 
 
+@st.composite
+def valid_command(draw: st.DrawFn) -> dict[str, str]:
+    """/concern as Slack sends it, typed in a channel or a DM (the text after it is ignored)."""
+    user = draw(USERS)
+    return {"token": "legacy", "team_id": TEAM, "team_domain": "school", "channel_id": draw(CHANNELS),
+            "channel_name": "x", "user_id": user, "user_name": "someone", "command": "/concern", "text": draw(words()),
+            "api_app_id": "A0PREVENT", "trigger_id": "trigger-cmd"}
+
+
 def command_bodies() -> st.SearchStrategy[Body]:
-    """Slash commands: all strings, any of them missing."""
-    fields = obj(command=st.sampled_from(["/concern", "/concern", "/other", ""]) | st.text(max_size=8),
-                 text=words(), user_id=USERS | st.text(max_size=8), team_id=TEAMS | st.text(max_size=8),
-                 channel_id=CHANNELS | st.text(max_size=8), trigger_id=st.just("trigger-cmd"),
-                 user_name=words(8), enterprise_id=TEAMS | st.text(max_size=4))
+    """Slash commands: all strings (form fields), valid, changed, or any of them missing."""
+    loose = obj(command=st.sampled_from(["/concern", "/other", ""]) | st.text(max_size=8), text=words(),
+                user_id=USERS | st.text(max_size=8), team_id=TEAMS | st.text(max_size=8),
+                channel_id=CHANNELS | st.text(max_size=8), enterprise_id=TEAMS | st.text(max_size=4))
+    fields = st.one_of(valid_command(), mutated(valid_command(), 2), loose)
     return st.builds(lambda f: (urlencode(f).encode(), FORM), fields)

@@ -22,6 +22,7 @@ from tests.handlers.edges import EDGE, MARKER, acceptable, problems
 from tests.handlers.slack.conftest import Harness, start
 from tests.handlers.slack.edge_bodies import FORM, FRESH, JSON, Body, command_bodies, event_bodies, interaction_bodies
 from tests.handlers.slack.fake_slack import TEAM, FakeSlack
+from tests.handlers.slack.test_concern import raise_concern
 from tests.handlers.slack.test_malformed import acted, stored
 from tests.helpers import FrozenClock
 
@@ -33,6 +34,14 @@ async def edge(tmp_path: Path, clock: FrozenClock, fake: FakeSlack) -> AsyncIter
     """One server with Slack on, on SQLite, for every example of a test function."""
     async for harness in start(tmp_path, clock, fake):
         yield harness
+
+
+@pytest.fixture
+async def alerted(edge: Harness) -> Harness:
+    """The same with one concern raised (what was seen holds the marker) and its alert in the DSL channel."""
+    await raise_concern(edge, seen=f"{MARKER} was seen")
+    await edge.drain()
+    return edge
 
 
 async def answers_well(slack: Harness, caplog: pytest.LogCaptureFixture, body: Body) -> None:
@@ -76,12 +85,13 @@ async def test_any_signed_events_body_gets_2xx_or_4xx_and_logs_no_words(
 @example(body=form({"type": "block_suggestion", "action_id": "prevent:0", "value": MARKER}))  # value logged
 @example(body=form({"type": "dialog_submission", "callback_id": "x", "submission": {"a": MARKER}}))  # logged
 async def test_any_signed_interaction_gets_2xx_or_4xx_and_logs_no_words(
-        edge: Harness, caplog: pytest.LogCaptureFixture, body: Body) -> None:
-    await answers_well(edge, caplog, body)
+        alerted: Harness, caplog: pytest.LogCaptureFixture, body: Body) -> None:
+    await answers_well(alerted, caplog, body)
 
 
 @EDGE
 @given(body=command_bodies())
+@example(body=(urlencode({"command": f"/{MARKER}", "user_id": "UTEACHER"}).encode(), FORM))  # Bolt quoted it
 async def test_any_signed_command_gets_2xx_or_4xx_and_logs_no_words(
         edge: Harness, caplog: pytest.LogCaptureFixture, body: Body) -> None:
     await answers_well(edge, caplog, body)

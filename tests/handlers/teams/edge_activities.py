@@ -90,7 +90,7 @@ def valid_activity(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["message"] * 5 + ["conversationUpdate", "installationUpdate", "messageReaction",
                                                    "invoke", "typing", "event"]))
     activity: dict[str, Any] = {
-        "type": kind, "id": draw(st.sampled_from([FRESH, FRESH, "act-REPEATED"])), "channelId": "msteams",
+        "type": kind, "id": draw(st.sampled_from([FRESH] * 5 + ["act-REPEATED"])), "channelId": "msteams",
         "serviceUrl": draw(SERVICE_URLS), "from": _account(user), "recipient": {"id": BOT, "name": "Prevent bot"},
         "conversation": conversation, "channelData": channel_data, "locale": "en-GB",
         "timestamp": "2026-11-25T10:30:00.000Z"}
@@ -125,5 +125,5 @@ def loose_activity() -> st.SearchStrategy[dict[str, Any]]:
 
 def bodies() -> st.SearchStrategy[Any]:
     """What POST /api/messages may receive: a JSON value to send, or raw bytes."""
-    return st.one_of(mutated(valid_activity()), mutated(valid_activity()), mutated(valid_activity()),
-                     loose_activity(), JUNK, st.binary(max_size=64))
+    return st.one_of(valid_activity(), mutated(valid_activity(), 1), mutated(valid_activity()),
+                     mutated(valid_activity()), loose_activity(), JUNK, st.binary(max_size=64))

@@ -25,6 +25,7 @@ from tests.handlers.teams.conftest import BOT, TENANT, Harness, start
 from tests.handlers.teams.edge_activities import CLOSED, CONNECTOR, FRESH, bodies
 from tests.handlers.teams.fake_connector import FakeConnector
 from tests.handlers.teams.fake_identity import FakeIdentity
+from tests.handlers.teams.test_concern import raise_concern
 from tests.handlers.teams.test_signed_tokens import APP_ID, identity  # noqa: F401 — the signing service fixture
 from tests.helpers import FrozenClock
 
@@ -36,9 +37,11 @@ ALARMS = ("the bot was removed from the DSL team", "refused to post concerns to 
 
 @pytest.fixture
 async def local(tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> AsyncIterator[Harness]:
-    """One server with Teams in local mode, the bot in the DSL team, for every example of a test function."""
+    """One server with Teams in local mode, the bot in the DSL team and one concern raised, for every example."""
     async for harness in start(tmp_path, clock, fake):
         assert await harness.post(harness.install()) == 200
+        await raise_concern(harness, seen=f"{MARKER} was seen")  # so the DSL buttons act on a real concern
+        await harness.drain()
         yield harness
 
 
