@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_TEXT = 100_000
 LISTS = ("entities", "attachments", "membersAdded", "membersRemoved", "reactionsAdded", "reactionsRemoved")
+# Teams ids ("29:1Xa…", "19:…@thread.tacv2;messageid=…", "a:1p…", an Emulator's "…|livechat") and connector
+# URLs are visible ASCII; the SDK puts them in URL paths, so a space or control character is refused here.
+ID = re.compile(r"[\x21-\x7e]{1,1000}", re.ASCII)
 
 
 def _is_text(value: object, limit: int = 1_000) -> bool:
     return isinstance(value, str) and 0 < len(value) <= limit
 
 
+def _is_id(value: object, limit: int = 1_000) -> bool:
+    return isinstance(value, str) and len(value) <= limit and bool(ID.fullmatch(value))
+
+
 def _has_id(value: object) -> bool:
-    return isinstance(value, dict) and _is_text(value.get("id"))
+    return isinstance(value, dict) and _is_id(value.get("id"))
 
 
 def activity_problem(body: Any) -> str:
@@ -29,14 +37,17 @@ def _addressing_problem(body: dict[str, Any]) -> str:
     if not _is_text(body.get("type"), 50):
         return "no type"
     service = body.get("serviceUrl")
-    if not _is_text(service) or not str(service).startswith(("https://", "http://")):
+    if not _is_id(service) or not str(service).startswith(("https://", "http://")):
         return "no serviceUrl"
     for key, problem in (("conversation", "no conversation id"), ("from", "no sender"), ("recipient", "no recipient")):
         if not _has_id(body.get(key)):
             return problem
-    if not _is_text(body.get("channelId"), 50):
+    tenant = body["conversation"].get("tenantId")
+    if tenant is not None and not _is_id(tenant):
+        return "bad tenantId"
+    if not _is_id(body.get("channelId"), 50):
         return "no channelId"
-    if body.get("id") is not None and not _is_text(body.get("id"), 300):
+    if body.get("id") is not None and not _is_id(body.get("id"), 300):
         return "bad id"
     return ""
 

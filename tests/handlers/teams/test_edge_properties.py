@@ -130,6 +130,7 @@ def from_nobody(**fields: Any) -> dict[str, Any]:
 @example(body=from_nobody(entities=[{"type": "mention", "mentioned": {"id": BOT}}]))  # and then its name: a 500
 @example(body=from_nobody(attachments=[None]))  # a 500
 @example(body=from_nobody(type="conversationUpdate", membersAdded=[None]))  # a 500
+@example(body=from_nobody(conversation={"id": "a:chat\x1f", "conversationType": "personal"}))  # in a URL: a 500
 async def test_any_activity_gets_2xx_or_4xx_and_logs_no_words(
         local: Harness, caplog: pytest.LogCaptureFixture, body: Any) -> None:
     await answers_well(local, caplog, body)
