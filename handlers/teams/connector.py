@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
+from azure.core.exceptions import DeserializationError  # what msrest raises for an answer it cannot read
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -61,10 +62,14 @@ def failure(exc: BaseException) -> SendFailed:
     status = getattr(response, "status_code", None)
     name = type(exc).__name__
     message = f"Bot Connector answered {status}" if status else f"Bot Connector unreachable ({name})"
+    if isinstance(exc, DeserializationError):
+        message = "the Bot Connector's answer was not JSON (a proxy's error page?)"
     return SendFailed(message, status if isinstance(status, int) else None, _retry_after(exc))
 
 
-FAILURES = (ClientException, HttpOperationError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+# DeserializationError: an answer that is not the connector's JSON (a proxy's error page), raised before the status
+FAILURES = (ClientException, HttpOperationError, DeserializationError, aiohttp.ClientError, OSError,
+            asyncio.TimeoutError)
 
 
 def quiet(context: TurnContext) -> Any:

@@ -192,3 +192,17 @@ async def test_a_picture_sent_to_the_bot_is_never_fetched_and_the_person_is_told
     plain = [c.text for c in await teams.post_and_read(teams.personal("teacher", text="hello",
                                                                       attachments=picture[1:]))]
     assert not any("pictures" in text for text in plain)  # Teams' own HTML copy of a message is not a file
+
+
+async def test_a_connector_answer_that_is_not_json_is_a_failed_send_not_a_500(
+        teams: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await teams.say("teacher", "hello")  # known from now on: no roster look-up
+    teams.fake.pages_next = 2  # the typing indicator and the reply get a proxy's error page
+    assert await teams.post(teams.personal("teacher", text="who do I talk to?")) == 200
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+    async with teams.app.db.transaction() as session:
+        queued = (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all()
+    assert queued, "the reply waits in the outbox"
+    await outbox_due_now(teams.app)
+    await teams.drain()
+    assert "020 7946 0101" in " ".join(c.text for c in teams.to_person("teacher")[-3:])
