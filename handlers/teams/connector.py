@@ -166,17 +166,13 @@ async def open_personal_chat(adapter: CloudAdapter, app_id: str, place: Referenc
     tenant = base.conversation.tenant_id if base.conversation else None
     params = ConversationParameters(is_group=False, bot=base.bot, members=[ChannelAccount(id=user_id)],
                                     tenant_id=tenant, channel_data={"tenant": {"id": tenant}})
-    found: list[str] = []
 
-    async def callback(context: TurnContext) -> None:
-        found.append(context.activity.conversation.id)
+    async def work(context: TurnContext, client: Any) -> str:
+        return str((await client.conversations.create_conversation(params)).id)
 
-    try:
-        await adapter.create_conversation(app_id, callback, params, base.channel_id or "msteams",
-                                          base.service_url, None)
-    except FAILURES as exc:
-        raise failure(exc) from exc
-    conversation = ConversationAccount(id=found[0], conversation_type="personal", tenant_id=tenant)
+    # Not adapter.create_conversation: its client keeps the SDK's retries (seconds of back-off when Teams is away)
+    found = await _run(adapter, app_id, base, work)
+    conversation = ConversationAccount(id=found, conversation_type="personal", tenant_id=tenant)
     reference = ConversationReference(bot=base.bot, user=ChannelAccount(id=user_id), conversation=conversation,
                                       channel_id=base.channel_id or "msteams", service_url=base.service_url)
     return stored(reference)
