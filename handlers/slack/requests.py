@@ -64,8 +64,8 @@ def read_body(raw: bytes, content_type: str) -> str:
         return text
     fields = dict(parse_qsl(text, keep_blank_values=True))
     if "payload" in text:  # as Bolt reads a form: the word anywhere sends it looking for a payload field
-        if "payload" not in fields:
-            raise Unheard("a form without a payload")
+        if "payload" not in fields:  # so Bolt would read "/concern payload" as nothing; Slack shows the 400
+            raise Unreadable("a form with the word payload but no payload field, which Bolt reads as empty")
         _check(fields["payload"], "the form's payload")
     elif fields.get("command") != COMMAND and fields.get("ssl_check") != "1":  # ssl_check: answered by Bolt
         raise Unheard("a form no listener takes")
