@@ -51,12 +51,18 @@ async def answers_well(slack: Harness, caplog: pytest.LogCaptureFixture, body: B
     before, rows = len(slack.fake.calls), await stored(slack)
     raw, content_type = body
     status = await slack.post(raw.replace(FRESH.encode(), f"Ev{next(EVENT_NUMBERS):010d}".encode()), content_type)
-    event(f"answered {status}" + (", called Slack" if acted(slack, before) else ""))  # --hypothesis-show-statistics
+    event(f"answered {status}{why(caplog)}" + (", called Slack" if acted(slack, before) else ""))  # in the statistics
     assert acceptable(status), f"answered {status}"
     assert problems(caplog) == []
     if status >= 400:
         assert acted(slack, before) == [], "a refused request reaches Slack's Web API"
         assert await stored(slack) == rows, "a refused request wrote something"
+
+
+def why(caplog: pytest.LogCaptureFixture) -> str:
+    """Why the body was refused or dropped, as the handler logged it (without content)."""
+    notes = [r.getMessage().rsplit(": ", 1)[-1] for r in caplog.records if r.name == "handlers.slack.app"]
+    return f" ({notes[0][:70]})" if notes else ""
 
 
 def form(payload: dict[str, Any]) -> Body:
