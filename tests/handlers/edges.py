@@ -15,9 +15,9 @@ MARKER = "Quokka7Marmalade"  # inside every generated field a person could type 
 
 # One running app serves every example of a test function (starting one per example is too slow), so the
 # function-scoped fixtures are shared on purpose. Each example is a few HTTP requests and often a whole turn:
-# no deadline, and half the examples the profile gives a test (tests/conftest.py; --hypothesis-profile=long
-# for a longer run), so that the five edge properties stay near 8 s in CI.
-SHARE = 2
+# no deadline, and a third of the examples the profile gives a test (tests/conftest.py; a longer run:
+# --hypothesis-profile=long), so that the five edge properties stay near 8 s in CI.
+SHARE = 3
 EDGE = settings(max_examples=max(10, settings().max_examples // SHARE), deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.data_too_large])
