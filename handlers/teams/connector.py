@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
+from azure.core.exceptions import DeserializationError  # what msrest raises for an answer it cannot read
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -62,10 +63,14 @@ def failure(exc: BaseException) -> SendFailed:
     status = getattr(response, "status_code", None)
     name = type(exc).__name__
     message = f"Bot Connector answered {status}" if status else f"Bot Connector unreachable ({name})"
+    if isinstance(exc, DeserializationError):
+        message = "the Bot Connector's answer was not JSON (a proxy's error page?)"
     return SendFailed(message, status if isinstance(status, int) else None, _retry_after(exc))
 
 
-FAILURES = (ClientException, HttpOperationError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+# DeserializationError: an answer that is not the connector's JSON (a proxy's error page), raised before the status
+FAILURES = (ClientException, HttpOperationError, DeserializationError, aiohttp.ClientError, OSError,
+            asyncio.TimeoutError)
 
 
 def quiet(context: TurnContext) -> Any:
@@ -176,17 +181,13 @@ async def open_personal_chat(adapter: CloudAdapter, app_id: str, place: Referenc
     tenant = base.conversation.tenant_id if base.conversation else None
     params = ConversationParameters(is_group=False, bot=base.bot, members=[ChannelAccount(id=user_id)],
                                     tenant_id=tenant, channel_data={"tenant": {"id": tenant}})
-    found: list[str] = []
 
-    async def callback(context: TurnContext) -> None:
-        found.append(context.activity.conversation.id)
+    async def work(context: TurnContext, client: Any) -> str:
+        return str((await client.conversations.create_conversation(params)).id)
 
-    try:
-        await adapter.create_conversation(app_id, callback, params, base.channel_id or "msteams",
-                                          base.service_url, None)
-    except FAILURES as exc:
-        raise failure(exc) from exc
-    conversation = ConversationAccount(id=found[0], conversation_type="personal", tenant_id=tenant)
+    # Not adapter.create_conversation: its client keeps the SDK's retries (seconds of back-off when Teams is away)
+    found = await _run(adapter, app_id, base, work)
+    conversation = ConversationAccount(id=found, conversation_type="personal", tenant_id=tenant)
     reference = ConversationReference(bot=base.bot, user=ChannelAccount(id=user_id), conversation=conversation,
                                       channel_id=base.channel_id or "msteams", service_url=base.service_url)
     return stored(reference)
@@ -201,6 +202,8 @@ def _member(account: Any) -> Member:
 async def member(context: TurnContext, user_id: str) -> Member:
     """Looks a user up in the roster of the current conversation or team."""
     quiet(context)
+    if context.activity.channel_data is None:  # the Emulator sends none; TeamsInfo reads it as an object
+        context.activity.channel_data = {}
     try:
         return _member(await TeamsInfo.get_member(context, user_id))
     except FAILURES as exc:

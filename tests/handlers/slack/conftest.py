@@ -61,6 +61,12 @@ class Harness:
     http: aiohttp.ClientSession
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def __repr__(self) -> str:
+        return f"Harness({self.url})"  # short in a failing test's report
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # Hypothesis prints a failing example's arguments with this, not __repr__
+
     async def post(self, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> int:
         """POSTs a raw body, signed unless headers are given."""
         sent = {"Content-Type": content_type, **(sign(body) if headers is None else headers)}

@@ -148,7 +148,10 @@ class FakeSlack:
         return {"team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT", "team": "School"}
 
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self.users[str(args["user"])]
+        user = self.users.get(str(args.get("user")))
+        if user is None:
+            raise web.HTTPOk(text=json.dumps({"ok": False, "error": "user_not_found"}),
+                             content_type="application/json")
         return {"user": {"id": args["user"], "name": user["name"], "is_bot": user.get("is_bot", False),
                          "team_id": user.get("team_id", TEAM), "is_stranger": user.get("is_stranger", False),
                          "profile": {"email": user["email"], "real_name": user["name"]}}}

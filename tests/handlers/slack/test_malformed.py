@@ -31,6 +31,7 @@ MALFORMED = [
     (b'{"type": "event_callback", "event": {"type": "message", "subtype": ["x"], "channel_type": "im"}}', JSON),
     (b'{"type": "event_callback", "event": {"type": "message", "channel_type": ["im"]}}', JSON),
     (b'payload=%7B%22type%22%3A5%7D', FORM),  # {"type": 5}
+    (b"command=%2Fconcern&text=payload&user_id=UTEACHER&team_id=T0SCHOOL", FORM),  # Bolt would read it as {}
     *[(urlencode({"payload": json.dumps(p)}).encode(), FORM) for p in [
         {"type": "block_actions", "actions": "x"},
         {"type": "block_actions", "actions": [5]},

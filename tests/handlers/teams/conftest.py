@@ -49,6 +49,12 @@ class Harness:
     http: aiohttp.ClientSession
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
+    def __repr__(self) -> str:
+        return f"Harness({self.url})"  # short in a failing test's report
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # Hypothesis prints a failing example's arguments with this, not __repr__
+
     def base(self, who: str, conversation: dict[str, Any], **extra: Any) -> dict[str, Any]:
         user_id, name, _ = PEOPLE[who]
         return {"type": "message", "id": f"act-{next(self._ids)}", "channelId": "msteams",
