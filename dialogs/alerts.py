@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from dialogs.messages import Choice, Reply
@@ -9,6 +10,16 @@ from dialogs.ports import ConcernSummary
 
 Words = Callable[..., str]
 ACTIONS = ("view", "ack", "note", "action", "close")
+_ID = re.compile(r"[1-9][0-9]{0,18}")  # as alert_choices writes it: ASCII digits, no sign, no leading zero
+INT64_MAX = 2**63 - 1  # the largest id SQLite and PostgreSQL store
+
+
+def parse_concern_id(text: str) -> int | None:
+    """Returns the concern id in a DSL button's value, or None unless it is one exactly as the bot writes it."""
+    if _ID.fullmatch(text) is None:  # str.isdigit() would let "²" and "٣" through
+        return None
+    value = int(text)
+    return value if value <= INT64_MAX else None
 
 
 def alert_choices(words: Words, summary: ConcernSummary) -> tuple[Choice, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs.alerts import alert_reply
+from dialogs.alerts import ACTIONS, alert_reply, parse_concern_id
 from dialogs.engine import Dialog, Done, Next, Outcome, Retry, State, Turn
 from dialogs.intents import pick
 from dialogs.messages import Choice, Reply
@@ -15,8 +15,9 @@ MAX_REASON = 20_000
 
 
 def _concern_id(turn: Turn) -> int:
+    """Returns the concern the dialog is about (0 for none: no concern has that id)."""
     value = turn.data.get("concern")
-    return int(value) if isinstance(value, int | str) and str(value).isdigit() else 0
+    return value if isinstance(value, int) else parse_concern_id(str(value)) or 0  # a string: saved before parsing
 
 
 def _category_label(turn: Turn, category: str) -> str:
@@ -34,10 +35,13 @@ def details_reply(turn: Turn, details: ConcernDetails) -> Reply:
 async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
     """Checks the person is on the DSL team, then carries out or starts the action."""
     verb = params.get("verb", "")
-    turn.data["concern"] = params.get("concern", "")
-    desk, concern_id = turn.services.desk, _concern_id(turn)
+    verb = verb if verb in ACTIONS else "unknown"  # a forged verb is refused (and audited) as "unknown"
+    concern_id = turn.data["concern"] = parse_concern_id(params.get("concern", "")) or 0
+    desk = turn.services.desk
     try:
         summary = await desk.authorise(turn.person, concern_id, verb)
+        if verb == "unknown":
+            return Done(Reply(turn.t("engine.unknown_button")))
         if verb == "view":
             return Done(details_reply(turn, await desk.details(turn.person, concern_id)))
         if verb == "ack":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import json
 import logging
 import secrets
 import weakref
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 DSL_PREFIX = "dsl:"
 GO_PREFIX = "go:"
 ONCE = "_once"  # session data: the dialog run's token, from which the keys of its side effects are made
+START = "_start"  # in a session's data: the state the dialog began in, and its data then
 
 
 @dataclass(slots=True)
@@ -36,8 +38,8 @@ class Turn:
 
     @property
     def text(self) -> str:
-        """Returns the message text, stripped (empty for a button press)."""
-        return (self.inbound.text or "").strip()
+        """Returns the message text, stripped, without NUL characters (empty for a button press)."""
+        return (self.inbound.text or "").replace("\x00", "").strip()  # PostgreSQL's text cannot hold a NUL
 
     @property
     def choice(self) -> str | None:
@@ -247,11 +249,11 @@ class Engine:
             turn.data["_outer"] = _pack(outer)
         session = SavedSession(dialog.name, dialog.first, turn.data, "", [],
                                outer.version if outer else 0)
-        if dialog.setup is not None:
-            outcome = await dialog.setup(turn, params)
-            if outcome is not None:
-                return await self._apply(turn, session, outcome, entering=True)
-        return await self._apply(turn, session, Next(dialog.first), entering=True)
+        outcome = await dialog.setup(turn, params) if dialog.setup is not None else None
+        outcome = outcome or Next(dialog.first)
+        if isinstance(outcome, Next):  # where "start again" comes back to: this state, with what setup found
+            turn.data[START] = {"state": outcome.state, "data": _copy(_own(turn.data))}
+        return await self._apply(turn, session, outcome, entering=True)
 
     async def _resume(self, turn: Turn, session: SavedSession, note: str) -> list[Reply]:
         """Asks the current question again after a note."""
@@ -273,21 +275,24 @@ class Engine:
             session.state = session.history.pop()
             return await self._ask(turn, session, ())
         if command == "restart":
-            outer, token = turn.data.get("_outer"), turn.data.get(ONCE)
-            kept = dialog.on_restart(turn.data) if dialog.on_restart else {}
-            turn.data.clear()
-            turn.data.update(kept)
-            if outer is not None:
-                turn.data["_outer"] = outer
-            if token is not None:  # still the same dialog run: the keys it may have used stay the same
-                turn.data[ONCE] = token
-            session.history.clear()
-            restarted = Next(dialog.first, Reply(turn.t("engine.restarted")))
-            return await self._apply(turn, session, restarted, entering=True)
+            return await self._restart(turn, session, dialog)
         if command == "who":
             contacts = self.services.directory.contacts(turn.now.date())
             return await self._apply(turn, session, Retry(contacts_reply(contacts, self.services.words, turn.now)))
         return await self._apply(turn, session, Retry(Reply(turn.t(f"help.step.{session.dialog}"))))
+
+    async def _restart(self, turn: Turn, session: SavedSession, dialog: Dialog) -> list[Reply]:
+        """Goes back to where the dialog began, keeping what its setup found (and what on_restart keeps)."""
+        start = turn.data.get(START)
+        began = start if isinstance(start, dict) and start.get("state") in dialog.states else {}
+        kept = dialog.on_restart(turn.data) if dialog.on_restart else _copy(began.get("data") or {})
+        outer, token = turn.data.get("_outer"), turn.data.get(ONCE)  # still the same dialog run: same keys
+        turn.data.clear()
+        turn.data.update(kept)
+        turn.data.update({k: v for k, v in ((START, start), ("_outer", outer), (ONCE, token)) if v is not None})
+        session.history.clear()
+        restarted = Next(str(began.get("state", dialog.first)), Reply(turn.t("engine.restarted")))
+        return await self._apply(turn, session, restarted, entering=True)
 
     async def _apply(
         self, turn: Turn, session: SavedSession, outcome: Outcome, entering: bool = False
@@ -333,6 +338,17 @@ def _token_of(key: str, session: SavedSession) -> str:
     """
     seed = f"{key}|{session.version}|{session.updated_at.isoformat() if session.updated_at else ''}"
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def _own(data: dict[str, object]) -> dict[str, object]:
+    """A dialog's own data, without what the engine keeps in it."""
+    return {k: v for k, v in data.items() if k not in ("_outer", START, ONCE)}
+
+
+def _copy(data: object) -> dict[str, object]:
+    """A deep copy of saved data (it is JSON)."""
+    copied = json.loads(json.dumps(data))
+    return copied if isinstance(copied, dict) else {}
 
 
 def _pack(session: SavedSession) -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from dialogs.engine import Dialog, Done, Next, Outcome, Retry, State, Turn
@@ -11,6 +12,7 @@ from dialogs.ports import NotPermitted, TrainingDesk, UnknownPerson
 from dialogs.when import parse_when
 
 MAX_CERTIFICATE = 1000
+_POLICY_KEY = re.compile(r"[a-z0-9_]{1,60}")  # as the school file's policy keys are written
 
 
 def _desk(turn: Turn) -> TrainingDesk:
@@ -137,11 +139,14 @@ MINE = Dialog(name="my_training", first="show", states={}, setup=mine_setup)
 
 async def review_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
     """Checks the person owns the policy (or is DSL), then asks when it was reviewed."""
+    key = params.get("policy", "")
+    if _POLICY_KEY.fullmatch(key) is None:  # a forged button: not a key the school file could hold
+        return Done(Reply(turn.t("policy.not_yours")))
     try:
-        turn.data["title"] = await _desk(turn).policy_title(turn.person, params.get("policy", ""))
+        turn.data["title"] = await _desk(turn).policy_title(turn.person, key)
     except (NotPermitted, UnknownPerson):
         return Done(Reply(turn.t("policy.not_yours")))
-    turn.data["policy"] = params["policy"]
+    turn.data["policy"] = key
     return Next("reviewed_on")
 
 

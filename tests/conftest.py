@@ -6,10 +6,18 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.app import App, build
 from bot.settings import Settings
 from tests.helpers import TEST_KEY, FrozenClock, fresh_postgres, postgres_url
+
+# Property tests (docs/testing.md): "ci" by default, `--hypothesis-profile=long` for the long run. No example
+# database, so nothing is written into the repository: each failure found is kept as an explicit test instead.
+for _name, _examples, _steps in (("ci", 15, 25), ("long", 400, 60)):
+    settings.register_profile(_name, max_examples=_examples, stateful_step_count=_steps, deadline=None, database=None,
+                              print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("ci")
 
 
 def make_settings(database_url: str, **extra: str) -> Settings:

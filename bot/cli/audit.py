@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.support import with_app
+from bot.cli.support import fail, reference_or_fail, with_app
 from bot.services.records import audit_log
 
 
@@ -24,6 +24,9 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
 ) -> None:
     """Show the audit log: who viewed, exported or decided what, and each refused attempt. Itself audited."""
+    concern = reference_or_fail(concern) if concern.strip() else ""
+    if not actor.isprintable() or len(actor) > 320:  # an email or cli:USER (a NUL was a look-up PostgreSQL refused)
+        fail(f"{actor[:40]!r} is not an email address or cli:USER.")
     viewer = f"cli:{getpass.getuser()}"
     rows = with_app(lambda app: audit_log(app, concern, actor, viewer))
     if as_json:

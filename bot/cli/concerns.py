@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.support import fail, with_app
+from bot.cli.support import fail, reference_or_fail, with_app
 from bot.services.records import chronology_line, concern_lines, list_concerns, shown_concern
 
 
@@ -34,6 +34,7 @@ def concerns_list(as_json: Annotated[bool, typer.Option("--json", help="Print JS
 
 def concerns_show(reference: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one concern in full, with its chronology. The view is written to the audit log."""
+    reference = reference_or_fail(reference)
     actor = f"cli:{getpass.getuser()}"
 
     async def work(app: App) -> str | None:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.support import fail, with_app
+from bot.cli.support import fail, reference_or_fail, with_app
 from bot.config import SchoolConfig
 from bot.services.records import Sharing, chronology_line, export_concerns
 from bot.services.referral import prevent_referral
@@ -43,9 +43,10 @@ def register(concerns_cli: typer.Typer) -> None:
                  "(pupil moved school)\". It is recorded with each concern, as information-sharing advice asks.")
         if out is not None and out.exists():
             fail(f"{out} already exists; choose a new file name (an export never overwrites).")
+        named = [reference_or_fail(reference) for reference in references or []]
         actor = f"cli:{getpass.getuser()}"
         shared = Sharing(actor, " ".join(reason.split()))
-        records, missing, config, now = with_app(lambda app: _export(app, references or [], pupil, shared))
+        records, missing, config, now = with_app(lambda app: _export(app, named, pupil, shared))
         if missing:
             fail(f"No concern with reference {', '.join(missing)}. Nothing was exported.", 1)
         if not records:

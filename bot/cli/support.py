@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import NoReturn, TypeVar
 
@@ -14,6 +15,7 @@ from bot.settings import Settings
 from storage.crypto import DataKeyError
 
 T = TypeVar("T")
+_REFERENCE = re.compile(r"C-([0-9]{4})-([0-9]{4,9})", re.IGNORECASE)  # as storage writes them: C-2026-0042
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -37,3 +39,18 @@ def with_app(work: Callable[[App], Awaitable[T]]) -> T:
     except (ConfigError, DataKeyError) as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from exc
+
+
+def parse_reference(text: str) -> str | None:
+    """Returns a concern reference as stored (C-2026-0042) from what was typed, or None if it is not one."""
+    found = _REFERENCE.fullmatch(text.strip())
+    return f"C-{found[1]}-{found[2]}" if found else None
+
+
+def reference_or_fail(text: str) -> str:
+    """Returns the reference typed, as stored; says plainly that it is not one (and exits) otherwise."""
+    reference = parse_reference(text)
+    if reference is None:
+        shown = repr(text[:40]) + ("…" if len(text) > 40 else "")  # repr: no control characters reach the terminal
+        fail(f"{shown} is not a concern reference; they look like C-2026-0001. Nothing was looked up.")
+    return reference
