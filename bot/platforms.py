@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
@@ -30,6 +31,8 @@ class OutboundMessage:
     {"alert": Reply JSON of the alert as it now stands, "thread": Reply JSON of the progress line}.
     `alert_message_id` is the platform id recorded when the concern's alert was delivered
     ("" if none), so an update can edit the alert in place and thread under it.
+    `unconfirmed_since` is when an earlier send of this row began that may have reached the platform
+    (the process died, or the send failed, before the result was recorded): None when there was none.
     """
 
     outbox_id: int
@@ -39,6 +42,7 @@ class OutboundMessage:
     payload: dict[str, object]
     concern_id: int | None
     alert_message_id: str = ""
+    unconfirmed_since: datetime | None = None
 
 
 class Platform(Protocol):

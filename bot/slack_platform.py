@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -16,7 +17,7 @@ from bot.platforms import DeliveryError, OutboundMessage, replies_of
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.who import contacts_reply
-from handlers.slack import HomeView, SendFailed, SlackEndpoint, SlackOptions, SlackUser, escape, render
+from handlers.slack import HomeView, Message, SendFailed, SlackEndpoint, SlackOptions, SlackUser, Tag, escape, render
 from storage import people
 from storage.models import Staff
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+LOOK_BACK_SECONDS = 30.0  # an unconfirmed send is looked for from this long before it began (clocks differ)
+THREAD_PART = 100  # part numbers of an update's thread line, apart from a re-posted alert's parts 0, 1, …
 
 
 class DbSlackStore(PlatformStore):
@@ -138,10 +141,34 @@ class SlackPlatform:
             newest = await self.store.newest_alert(message.concern_id)
             replies = [newest] if newest is not None else replies  # a late alert shows today's status
         lead = await self._mentions() if message.kind == "dsl_urgent" else ""
-        ids: list[str] = []
-        for n, reply in enumerate(replies):
-            ids += await self.api.post(channel, render(reply, lead if n == 0 else ""))
+        parts = [part for n, reply in enumerate(replies) for part in render(reply, lead if n == 0 else "")]
+        ids = await self._post(channel, parts, message)
         return f"{channel}:{ids[0]}" if ids else ""
+
+    async def _post(self, channel: str, parts: list[Message], message: OutboundMessage, thread_ts: str = "",
+                    first: int = 0) -> list[str]:
+        """Posts an outbox row's messages, each tagged with the row; parts Slack already has are not posted again."""
+        found = await self._already_posted(channel, message, thread_ts)
+        return await self.api.post(channel, parts, thread_ts, Tag(message.outbox_id, first), found)
+
+    async def _already_posted(self, channel: str, message: OutboundMessage, thread_ts: str) -> dict[int, str]:
+        """After a send of this row that may have reached Slack, returns the parts it posted (part -> ts).
+
+        Looks in the conversation (or the thread) for the bot's own messages tagged with the row, from a
+        little before that send began. If the look fails, SendFailed goes up and the row is retried later:
+        nothing is posted while Slack cannot be checked. If Slack stays down, the outbox's usual rules apply
+        (back-off; an alert past `fallback_after_minutes` also goes to each DSL member's DM, checked the same
+        way); a token without `groups:history`/`im:history` keeps such a row waiting until the scopes are granted.
+        """
+        since = message.unconfirmed_since
+        if since is None:
+            return {}
+        since = since if since.tzinfo is not None else since.replace(tzinfo=UTC)
+        found = await self.api.tagged(channel, message.outbox_id, since.timestamp() - LOOK_BACK_SECONDS, thread_ts)
+        if found:
+            log.info("outbox row %s: %d message(s) already in Slack from a send cut short; not posted again",
+                     message.outbox_id, len(found))
+        return found
 
     async def _mentions(self) -> str:
         """Returns the urgent line with a mention of every DSL-team member Slack knows."""
@@ -170,12 +197,12 @@ class SlackPlatform:
             raise DeliveryError(f"staff {staff_id} has no Slack account with their school email address")
         channel = await self._dm(user_id)
         heading = self.app.words("slack.fallback_heading") if message.kind == "dsl_fallback" else ""
-        ids: list[str] = []
+        parts = [part for n, reply in enumerate(replies_of(message.payload))
+                 for part in render(reply, _bold(heading) if n == 0 and heading else "")]
         try:
-            for n, reply in enumerate(replies_of(message.payload)):
-                ids += await self.api.post(channel, render(reply, _bold(heading) if n == 0 and heading else ""))
+            ids = await self._post(channel, parts, message)
         except SendFailed as exc:
-            if exc.error in STALE_DM and not ids:
+            if exc.error in STALE_DM:
                 await self.store.forget_dm(user_id)  # the retry opens the conversation afresh
             raise
         return f"{channel}:{ids[0]}" if ids else ""
@@ -202,14 +229,14 @@ class SlackPlatform:
         channel = await self._usable_channel()
         where, _, ts = alert_id.partition(":")
         if not ts or where != channel:
-            ids = await self.api.post(channel, render(alert))
+            ids = await self._post(channel, render(alert), message)
             ts = ids[0] if ids else ""
         else:
-            ts = await self._replace(channel, ts, alert)
-        thread_ids = await self.api.post(channel, render(thread), thread_ts=ts)
+            ts = await self._replace(channel, ts, alert, message)
+        thread_ids = await self._post(channel, render(thread), message, thread_ts=ts, first=THREAD_PART)
         return f"{channel}:{thread_ids[0]}" if thread_ids else ""
 
-    async def _replace(self, channel: str, ts: str, alert: Reply) -> str:
+    async def _replace(self, channel: str, ts: str, alert: Reply, message: OutboundMessage) -> str:
         """Edits the alert; if Slack no longer has it, posts its current state. Returns the alert's ts."""
         try:
             await self.api.update(channel, ts, render(alert)[0])
@@ -217,7 +244,7 @@ class SlackPlatform:
             if not exc.permanent:
                 raise
             log.warning("alert could not be updated in place (%s); posting its current state", exc.error)
-            ids = await self.api.post(channel, render(alert))
+            ids = await self._post(channel, render(alert), message)
             return ids[0] if ids else ts
         return ts
 
