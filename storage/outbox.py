@@ -135,6 +135,13 @@ async def mark_delivered(session: AsyncSession, row: Outbox, message_id: str = "
     session.add(row)
 
 
+async def mark_attempt(session: AsyncSession, row: Outbox) -> None:
+    """Records that a send begins, unless an earlier one is still unconfirmed (its start is kept)."""
+    if row.attempt_started_at is None:
+        row.attempt_started_at = utcnow()
+        session.add(row)
+
+
 async def mark_retry(session: AsyncSession, row: Outbox, error: str, wait: timedelta) -> None:
     """Records a failed attempt and when to try again."""
     row.attempts += 1

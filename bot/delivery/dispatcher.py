@@ -43,6 +43,9 @@ class OutboxDispatcher:
     # refused, until PACE_SECONDS pass without another refusal (bursts ending in a 429 waste a wait each).
     # While passes deliver, the next starts at once; otherwise the loop waits for `wake`, the end of a
     # pause or `poll_seconds`, whichever comes first.
+    # Before each send the row's `attempt_started_at` is committed (kept from the first send not yet known
+    # to have gone or failed). A row picked up with it set reaches the platform as `unconfirmed_since`:
+    # the platform may look for what that send posted before posting again (Slack does; Teams cannot).
 
     def __init__(self, db: Database, alerts: Alerts, platforms: Mapping[str, Platform], fallback_after: timedelta,
                  poll_seconds: float = 0.5, max_in_flight: int = MAX_IN_FLIGHT) -> None:
@@ -129,6 +132,7 @@ class OutboxDispatcher:
             async with gate:
                 if self.paused_for(name) or not self._may_send():
                     break
+                await self._begin(row)  # before the pacing wait, so the wait spaces the calls themselves
                 await self._take_turn(name)
                 if self.paused_for(name) or not self._may_send() or not await self._send(name, platform, row):
                     break
@@ -176,6 +180,13 @@ class OutboxDispatcher:
                 await outbox.mark_delivered(session, fresh, message_id)
         return True
 
+    async def _begin(self, row: Outbox) -> None:
+        """Commits that a send begins before the platform is called, so a restart knows it may have gone."""
+        async with self.db.transaction() as session:
+            fresh = await session.get(Outbox, row.id)
+            if fresh is not None:
+                await outbox.mark_attempt(session, fresh)
+
     async def _message(self, row: Outbox) -> OutboundMessage:
         """Works out what a row sends: a concern's alert is drawn now, from the concern as it stands.
 
@@ -195,11 +206,13 @@ class OutboxDispatcher:
             replies = [alert]
         if kind is not OutboxKind.DSL_UPDATE:
             return OutboundMessage(row.id, row.school_id, kind, destination, tuple(replies), row.concern_id,
-                                   reference=str(payload.get("reference", "")))
+                                   reference=str(payload.get("reference", "")),
+                                   unconfirmed_since=row.attempt_started_at)
         alert_id = await self._alert_id(row)
         drawn = alert or Reply.from_json(payload["alert"])  # the concern is always there; the row's copy if not
         return OutboundMessage(row.id, row.school_id, kind, destination, (drawn,), row.concern_id, alert_id,
-                               Reply.from_json(payload["thread"]), str(payload.get("reference", "")))
+                               Reply.from_json(payload["thread"]), str(payload.get("reference", "")),
+                               row.attempt_started_at)
 
     async def _alert_id(self, row: Outbox) -> str:
         """Returns the platform id of the concern's delivered channel alert ("" if none was ever sent).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from aiohttp import web
@@ -34,6 +35,8 @@ class OutboundMessage:
     `thread` is an update's progress line (posted under the alert). `alert_message_id` is the platform
     id recorded when the concern's channel alert was delivered ("" if none), so an update can edit the
     alert in place and thread under it; `reference` is the concern's reference ("" when none).
+    `unconfirmed_since` is when an earlier send of this row began that may have reached the platform
+    (the process died, or the send failed, before the result was recorded): None when there was none.
     """
 
     outbox_id: int
@@ -45,6 +48,7 @@ class OutboundMessage:
     alert_message_id: str = ""
     thread: Reply | None = None
     reference: str = ""
+    unconfirmed_since: datetime | None = None
 
 
 class Platform(Protocol):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC
 
 from aiohttp import web
 
@@ -19,7 +20,7 @@ from bot.services.directory import SchoolDirectory
 from bot.services.wording import Words
 from dialogs.contacts import contacts_reply
 from dialogs.messages import UserRef
-from handlers.slack import HomeView, Recipient, SendFailed, SlackEndpoint, SlackOptions, SlackOutbound
+from handlers.slack import HomeView, OutboxRow, Recipient, SendFailed, SlackEndpoint, SlackOptions, SlackOutbound
 from storage import people
 from storage.clock import Clock
 from storage.db import Database
@@ -133,12 +134,14 @@ class SlackPlatform:
     async def deliver(self, message: OutboundMessage) -> str:
         """Sends one outbox message; raises DeliveryError so the outbox retries and falls back."""
         try:
+            row = _outbox_row(message)
             if message.kind is OutboxKind.DSL_UPDATE and message.thread is not None:
-                return await self.outbound.update_alert(message.alert_message_id, message.replies[0], message.thread)
+                return await self.outbound.update_alert(row, message.alert_message_id, message.replies[0],
+                                                        message.thread)
             if isinstance(message.destination, DslChannel):
-                return await self.outbound.to_channel(message.replies, message.kind is OutboxKind.DSL_URGENT)
+                return await self.outbound.to_channel(row, message.replies, message.kind is OutboxKind.DSL_URGENT)
             heading = self.app.words("slack.fallback_heading") if message.kind is OutboxKind.DSL_FALLBACK else ""
-            return await self.outbound.to_person(message.destination.staff_id, message.replies, heading)
+            return await self.outbound.to_person(row, message.destination.staff_id, message.replies, heading)
         except SendFailed as exc:
             raise DeliveryError(str(exc), exc.retry_after, rate_limited=exc.rate_limited) from exc
 
@@ -159,6 +162,14 @@ class SlackPlatform:
     async def stop(self) -> None:
         """Disconnects Socket Mode."""
         await self.endpoint.stop()
+
+
+def _outbox_row(message: OutboundMessage) -> OutboxRow:
+    """The row a send is for, and when an earlier send of it began that may have reached Slack (stored in UTC)."""
+    since = message.unconfirmed_since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return OutboxRow(message.outbox_id, since.timestamp() if since is not None else None)
 
 
 def slack_platform(app: Hosting) -> Platform | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 from dialogs.messages import Reply
 from dialogs.ports import Wording
-from handlers.slack.api import SendFailed, SlackApi, SlackUser
-from handlers.slack.blocks import escape, render
+from handlers.slack.api import SendFailed, SlackApi, SlackUser, Tag
+from handlers.slack.blocks import Message, escape, render
 from handlers.slack.ports import DirectChannels, Recipient, SlackPeople
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,16 @@ CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 STALE_DM = {"channel_not_found", "is_archived", "not_in_channel"}
 GONE = ("channel_not_found", "not_in_channel")  # conversations.info about a channel the bot cannot see
 INVITE = "/invite @prevent-duty-assistant"
+LOOK_BACK_SECONDS = 30.0  # an unconfirmed send is looked for from this long before it began (clocks differ)
+THREAD_PART = 100  # part numbers of an update's thread line, apart from a re-posted alert's parts 0, 1, …
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """The outbox row a send is for, and when (Unix time) an earlier send of it began that may have posted."""
+
+    outbox_id: int
+    unconfirmed_since: float | None = None
 
 
 class SlackOutbound:
@@ -37,45 +48,44 @@ class SlackOutbound:
 
     # --- sending ------------------------------------------------------------------------------------
 
-    async def to_channel(self, replies: tuple[Reply, ...], mention_team: bool = False) -> str:
+    async def to_channel(self, row: OutboxRow, replies: tuple[Reply, ...], mention_team: bool = False) -> str:
         """Posts in the DSL channel (an urgent alert @mentions each DSL-team member); returns 'channel:ts'."""
         channel = await self._usable_channel()
         lead = await self._mentions() if mention_team else ""
-        ids: list[str] = []
-        for n, reply in enumerate(replies):
-            ids += await self.api.post(channel, render(reply, lead if n == 0 else ""))
+        parts = [part for n, reply in enumerate(replies) for part in render(reply, lead if n == 0 else "")]
+        ids = await self._post(channel, parts, row)
         return f"{channel}:{ids[0]}" if ids else ""
 
-    async def to_person(self, staff_id: int, replies: tuple[Reply, ...], heading: str = "") -> str:
+    async def to_person(self, row: OutboxRow, staff_id: int, replies: tuple[Reply, ...], heading: str = "") -> str:
         """Sends to one member of staff's direct messages (opened if needed); returns 'channel:ts'."""
         found = await self.people.recipient(staff_id)
         user_id = await self._slack_id(found) if found is not None else ""
         if not user_id:
             raise SendFailed(f"staff {staff_id} has no Slack account with their school email address")
         channel = await self._dm(user_id)
-        ids: list[str] = []
+        parts = [part for n, reply in enumerate(replies)
+                 for part in render(reply, _bold(heading) if n == 0 and heading else "")]
         try:
-            for n, reply in enumerate(replies):
-                ids += await self.api.post(channel, render(reply, _bold(heading) if n == 0 and heading else ""))
+            ids = await self._post(channel, parts, row)
         except SendFailed as exc:
-            if exc.error in STALE_DM and not ids:
+            if exc.error in STALE_DM:
                 await self.dms.forget_dm(user_id)  # the retry opens the conversation afresh
             raise
         return f"{channel}:{ids[0]}" if ids else ""
 
-    async def update_alert(self, alert_id: str, alert: Reply, thread: Reply) -> str:
+    async def update_alert(self, row: OutboxRow, alert_id: str, alert: Reply, thread: Reply) -> str:
         """Updates the alert in place (posting it if it is not there) and threads the progress line under it."""
         channel = await self._usable_channel()
         where, _, ts = alert_id.partition(":")
         if not ts or where != channel:
-            ids = await self.api.post(channel, render(alert))
+            ids = await self._post(channel, render(alert), row)
             ts = ids[0] if ids else ""
         else:
-            ts = await self._replace(channel, ts, alert)
-        thread_ids = await self.api.post(channel, render(thread), thread_ts=ts)
+            ts = await self._replace(row, channel, ts, alert)
+        thread_ids = await self._post(channel, render(thread), row, thread_ts=ts, first=THREAD_PART)
         return f"{channel}:{thread_ids[0]}" if thread_ids else ""
 
-    async def _replace(self, channel: str, ts: str, alert: Reply) -> str:
+    async def _replace(self, row: OutboxRow, channel: str, ts: str, alert: Reply) -> str:
         """Edits the alert; if Slack no longer has it, posts its current state. Returns the alert's ts."""
         try:
             await self.api.update(channel, ts, render(alert)[0])
@@ -83,9 +93,40 @@ class SlackOutbound:
             if not exc.permanent:
                 raise
             log.warning("alert could not be updated in place (%s); posting its current state", exc.error)
-            ids = await self.api.post(channel, render(alert))
+            ids = await self._post(channel, render(alert), row)
             return ids[0] if ids else ts
         return ts
+
+    async def _post(self, channel: str, parts: list[Message], row: OutboxRow, thread_ts: str = "",
+                    first: int = 0) -> list[str]:
+        """Posts an outbox row's messages, each tagged with the row; parts Slack already has are not posted again."""
+        found = await self._already_posted(channel, row, thread_ts)
+        return await self.api.post(channel, parts, thread_ts, Tag(row.outbox_id, first), found)
+
+    async def _already_posted(self, channel: str, row: OutboxRow, thread_ts: str) -> dict[int, str]:
+        """After a send of this row that may have reached Slack, returns the parts it posted (part -> ts).
+
+        Looks in the conversation (or the thread) for the bot's own messages tagged with the row, from a
+        little before that send began. While Slack cannot be asked (it is away, or rate-limits), SendFailed
+        goes up and the row is retried later: nothing is posted blindly. If the check can never succeed (a
+        token without `groups:history`/`im:history`, or too many messages to read), the row is posted
+        anyway, with a warning: a repeated alert is better than one that never reaches the DSL team.
+        """
+        if row.unconfirmed_since is None:
+            return {}
+        try:
+            found = await self.api.tagged(channel, row.outbox_id, row.unconfirmed_since - LOOK_BACK_SECONDS,
+                                          thread_ts)
+        except SendFailed as exc:
+            if not exc.permanent:
+                raise
+            log.warning("outbox row %s: Slack could not be checked for a send cut short (%s); posting it, "
+                        "so it may show twice", row.outbox_id, exc.error or exc)
+            return {}
+        if found:
+            log.info("outbox row %s: %d message(s) already in Slack from a send cut short; not posted again",
+                     row.outbox_id, len(found))
+        return found
 
     async def _mentions(self) -> str:
         """Returns the urgent line with a mention of every DSL-team member Slack knows."""

@@ -165,6 +165,7 @@ class LimitedPlatform(FakePlatform):
     times: list[float] = field(default_factory=list)
     in_flight: int = 0
     most_in_flight: int = 0
+    call_seconds: float = 0.001
 
     async def deliver(self, message: OutboundMessage) -> str:
         if len(self.sent) == self.allowed and not self.refused:
@@ -172,7 +173,7 @@ class LimitedPlatform(FakePlatform):
             raise DeliveryError("429 rate limited", self.retry_after, rate_limited=True)
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        await asyncio.sleep(0.001)
+        await asyncio.sleep(self.call_seconds)
         self.in_flight -= 1
         self.sent.append(message)
         self.times.append(asyncio.get_running_loop().time())
@@ -205,7 +206,7 @@ async def test_rate_limit_pauses_the_platform_then_paces_it(app: App) -> None:
 
 async def test_keeps_passing_without_the_poll_wait_and_bounds_sends_in_flight(app: App) -> None:
     await queued(app, 120)  # more than one pass's batch of 50
-    platform = LimitedPlatform(allowed=-1)
+    platform = LimitedPlatform(allowed=-1, call_seconds=0.02)  # a call as slow as a real one: sends overlap
     dispatcher = OutboxDispatcher(app.db, app.concerns, {"console": platform}, timedelta(minutes=5), poll_seconds=30,
                                   max_in_flight=3)
     runner = asyncio.create_task(dispatcher.run_forever())
