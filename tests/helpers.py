@@ -236,6 +236,7 @@ class FakePlatform:
 
 
 async def queued(app: App, count: int) -> None:
+    """Queues `count` console replies to staff 1, 2, ... in the outbox."""
     async with app.db.transaction() as session:
         for n in range(count):
             await outbox.enqueue(session, app.school_id, "console", StaffDM(n + 1), OutboxKind.REPLY, {"n": n})
@@ -288,6 +289,7 @@ async def up_to_category(convo: Conversation) -> None:
 
 
 async def raised(app: App) -> int:
+    """Raises an ordinary concern as the teacher; returns its id."""
     convo = await start(app)
     await tell_up_to_review(convo)
     await convo.tap("submit")

@@ -1,4 +1,4 @@
-"""Shared by the tests beside it."""
+"""The reminder tests' school: staff CSV, term dates, and an app built on it (fixtures are in conftest.py)."""
 
 from __future__ import annotations
 

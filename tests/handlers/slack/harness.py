@@ -1,4 +1,5 @@
-"""Shared by the tests beside it."""
+"""The Slack tests' world: the school's people and channels, request signing, the Harness that acts as them,
+and a concern raised over Slack (fixtures are in conftest.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Shared by the tests beside it."""
+"""The Teams tests' world: tenant, teams and people, the Harness that acts as them, a concern raised in
+Teams (fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
