@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dialogs.contacts import contacts_reply
-from dialogs.engine import Dialog, Done, Outcome, Turn
+from dialogs.engine import Dialog, Done, Outcome, Shown, Turn
 
 
-async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def setup(turn: Turn, params: dict[str, str]) -> Outcome[Shown] | None:
     """Shows who to talk to today and ends."""
     return Done(contacts_reply(turn.services.directory.contacts(turn.now.date()), turn.services.words, turn.now))
 
 
-DIALOG = Dialog(name="who", first="show", states={}, setup=setup)
+DIALOG: Dialog[Shown] = Dialog(name="who", first="show", states={}, setup=setup)

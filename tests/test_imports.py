@@ -96,3 +96,26 @@ def test_bot_names_no_slack_or_teams_syntax() -> None:
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if PLATFORM_SYNTAX.search(line)]
     assert offenders == []
+
+
+def imported_test_modules(path: Path) -> list[str]:
+    """Returns the test modules (test_*.py, conftest.py) a file under tests/ imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+    return [m for m in names if m.startswith("tests.") and re.match(r"(test_|conftest$)", m.rsplit(".", 1)[-1])]
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers live in tests/helpers.py (or a folder's harness or fakes) and fixtures in conftest.py;
+    no module imports a test module or a conftest, so each test module stands alone."""
+    found = {str(p.relative_to(ROOT)): m for p in sorted((ROOT / "tests").rglob("*.py"))
+             if (m := imported_test_modules(p))}
+    assert found == {}
+
+
+def test_the_test_module_check_sees_an_import_of_one(tmp_path: Path) -> None:
+    """The check itself: `from tests.x.test_y import z` and `import tests.conftest` are both found."""
+    (tmp_path / "test_a.py").write_text("from tests.bot.test_audit import x\nimport tests.conftest\n"
+                                        "from tests.helpers import chat\n", encoding="utf-8")
+    assert imported_test_modules(tmp_path / "test_a.py") == ["tests.conftest", "tests.bot.test_audit"]

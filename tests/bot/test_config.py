@@ -99,7 +99,7 @@ def test_who_is_on_duty_by_weekday() -> None:
 async def test_doctor_names_school_weekdays_with_no_dsl_on_duty(tmp_path: Path) -> None:
     from bot.app import build
     from bot.checks import run_doctor
-    from tests.conftest import make_settings
+    from tests.helpers import make_settings
 
     gap = demo_text().replace('on_duty = ["mon", "tue", "wed", "thu", "fri"]', 'on_duty = ["mon", "tue"]')
     app = await build(make_settings(f"sqlite:///{tmp_path / 'p.db'}"), config=parse(gap, "prevent.toml"))

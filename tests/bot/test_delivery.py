@@ -10,47 +10,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from aiohttp import web
 from sqlmodel import select
 
 from bot.app import App
 from bot.delivery.dispatcher import OutboxDispatcher, backoff
 from bot.delivery.platforms import DeliveryError, OutboundMessage
-from storage import outbox
 from storage.models import Outbox
-from storage.outbox import DSL, OutboxKind, StaffDM
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import DSL_EMAIL, Conversation
-
-
-@dataclass
-class FakePlatform:
-    """Records deliveries; fails the DSL channel while `channel_down`, or its next sends with `fail_once`."""
-
-    name: str = "console"
-    sent: list[OutboundMessage] = field(default_factory=list)
-    channel_down: bool = False
-    fail_once: list[float | None] = field(default_factory=list)
-
-    def add_routes(self, web_app: web.Application) -> None:
-        """No routes."""
-
-    async def deliver(self, message: OutboundMessage) -> str:
-        if self.fail_once and message.destination == DSL:
-            raise DeliveryError("429 rate limited", self.fail_once.pop())
-        if self.channel_down and message.destination == DSL:
-            raise DeliveryError("500 from platform")
-        self.sent.append(message)
-        return f"msg-{message.outbox_id}"
-
-    async def readiness(self) -> list[str]:
-        return []
-
-    async def start(self) -> None:
-        """Nothing to start."""
-
-    async def stop(self) -> None:
-        """Nothing to stop."""
+from storage.outbox import StaffDM
+from tests.helpers import DSL_EMAIL, Conversation, FakePlatform, queued, start, tell_up_to_review
 
 
 async def submitted(app: App) -> None:
@@ -178,12 +145,6 @@ class LimitedPlatform(FakePlatform):
         self.sent.append(message)
         self.times.append(asyncio.get_running_loop().time())
         return f"msg-{message.outbox_id}"
-
-
-async def queued(app: App, count: int) -> None:
-    async with app.db.transaction() as session:
-        for n in range(count):
-            await outbox.enqueue(session, app.school_id, "console", StaffDM(n + 1), OutboxKind.REPLY, {"n": n})
 
 
 async def test_rate_limit_pauses_the_platform_then_paces_it(app: App) -> None:

@@ -91,7 +91,8 @@ async def test_dry_run_sends_nothing(school_app: App, school: School) -> None:
 
 
 def fire_times(app: App, name: str, start: datetime, end: datetime) -> list[datetime]:
-    trigger, fires, previous = triggers(app)[name], [], None
+    trigger, previous = triggers(app)[name], None
+    fires: list[datetime] = []
     moment = start
     while True:
         nxt = trigger.get_next_fire_time(previous, moment)

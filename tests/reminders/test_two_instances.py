@@ -15,7 +15,7 @@ from bot.jobs.scheduler import school_of, start_scheduler
 from storage.clock import utcnow
 from storage.models import Dispatch, Outbox
 from tests.helpers import LONDON, FrozenClock, two_postgres_instances
-from tests.reminders.conftest import make_app
+from tests.reminders.harness import make_app
 
 pytestmark = pytest.mark.postgres
 MONDAY = datetime(2026, 11, 30, 8, 30, tzinfo=LONDON)

@@ -21,9 +21,7 @@ from dialogs.ports import SavedSession, VersionConflict
 from storage import concerns, people
 from storage.crypto import Cipher, key_file_for
 from storage.outbox import OutboxKind, StaffDM
-from tests.conftest import make_settings
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import FrozenClock
+from tests.helpers import FrozenClock, make_settings, start, tell_up_to_review
 
 
 @pytest.fixture

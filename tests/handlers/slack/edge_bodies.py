@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 from hypothesis import strategies as st
 
 from tests.handlers.edges import JUNK, maybe, mutated, words
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, PUBLIC_CHANNEL
 from tests.handlers.slack.fake_slack import TEAM, dm
+from tests.handlers.slack.harness import DSL_CHANNEL, PEOPLE, PUBLIC_CHANNEL
 
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
 Body = tuple[bytes, str]

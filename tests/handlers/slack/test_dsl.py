@@ -6,9 +6,8 @@ from dialogs.messages import Reply
 from storage import concerns as store
 from storage import outbox, people
 from storage.outbox import OutboxKind, StaffDM
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness
 from tests.handlers.slack.fake_slack import dm
-from tests.handlers.slack.test_concern import NARRATIVE, PUPIL, WORDS, raise_concern
+from tests.handlers.slack.harness import DSL_CHANNEL, NARRATIVE, PEOPLE, PUPIL, WORDS, Harness, raise_concern
 from tests.helpers import TEACHER_EMAIL, outbox_due_now
 
 ALEX_DM, SAM_DM, OLLY_DM, TEACHER_DM = (dm(PEOPLE[w][0]) for w in ("alex", "sam", "olly", "teacher"))

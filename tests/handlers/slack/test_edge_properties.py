@@ -19,11 +19,9 @@ import pytest
 from hypothesis import event, example, given
 
 from tests.handlers.edges import EDGE, MARKER, acceptable, problems
-from tests.handlers.slack.conftest import Harness, start
 from tests.handlers.slack.edge_bodies import FORM, FRESH, JSON, Body, command_bodies, event_bodies, interaction_bodies
 from tests.handlers.slack.fake_slack import TEAM, FakeSlack
-from tests.handlers.slack.test_concern import raise_concern
-from tests.handlers.slack.test_malformed import acted, stored
+from tests.handlers.slack.harness import Harness, acted, raise_concern, start, stored
 from tests.helpers import FrozenClock
 
 EVENT_NUMBERS = itertools.count(1)

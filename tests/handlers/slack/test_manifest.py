@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from bot.cli import cli
 from bot.cli.slack import MANIFEST, ManifestError, manifest_for
-from handlers.slack.listeners import COMMAND, GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+from handlers.slack.listeners import GLOBAL_SHORTCUT, MESSAGE_SHORTCUT
+from handlers.slack.requests import COMMAND
 
 SCOPES = ["app_mentions:read", "chat:write", "commands", "groups:history", "groups:read", "im:history", "im:write",
           "users:read", "users:read.email"]

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from tests.handlers.edges import JUNK, maybe, mutated, words
-from tests.handlers.teams.conftest import BOT, OTHER_TEAM, PEOPLE, TEAM, TENANT
+from tests.handlers.teams.harness import BOT, OTHER_TEAM, PEOPLE, TEAM, TENANT
 
 CONNECTOR = "http://connector.placeholder"  # replaced by the fake connector's address before sending
 CLOSED = "http://127.0.0.1:1"  # loopback, nothing listening: the connector is unreachable

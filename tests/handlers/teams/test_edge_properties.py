@@ -21,12 +21,10 @@ from sqlmodel import func, select
 
 from storage.models import Audit, ConversationRef, DialogSession, Outbox, ProcessedEvent, Staff
 from tests.handlers.edges import EDGE, MARKER, acceptable, problems
-from tests.handlers.teams.conftest import BOT, TENANT, Harness, start
 from tests.handlers.teams.edge_activities import CLOSED, CONNECTOR, FRESH, bodies
 from tests.handlers.teams.fake_connector import FakeConnector
 from tests.handlers.teams.fake_identity import FakeIdentity
-from tests.handlers.teams.test_concern import raise_concern
-from tests.handlers.teams.test_signed_tokens import APP_ID, identity  # noqa: F401 — the signing service fixture
+from tests.handlers.teams.harness import APP_ID, BOT, TENANT, Harness, raise_concern, start
 from tests.helpers import FrozenClock
 
 ACTIVITY_NUMBERS = itertools.count(1)
@@ -47,7 +45,7 @@ async def local(tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> Asyn
 
 @pytest.fixture
 async def signed(tmp_path: Path, clock: FrozenClock, fake: FakeConnector,
-                 identity: FakeIdentity) -> AsyncIterator[Harness]:  # noqa: F811
+                 identity: FakeIdentity) -> AsyncIterator[Harness]:
     """The same with an app registration: every request must carry a Bot Connector token."""
     env = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret",
            "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT}
@@ -140,5 +138,5 @@ async def test_any_activity_gets_2xx_or_4xx_and_logs_no_words(
 @EDGE
 @given(body=bodies())
 async def test_any_signed_activity_gets_2xx_or_4xx_and_logs_no_words(
-        signed: Harness, identity: FakeIdentity, caplog: pytest.LogCaptureFixture, body: Any) -> None:  # noqa: F811
+        signed: Harness, identity: FakeIdentity, caplog: pytest.LogCaptureFixture, body: Any) -> None:
     await answers_well(signed, caplog, body, token=identity)

@@ -18,10 +18,8 @@ from handlers.teams.connector import SendFailed, open_personal_chat
 from handlers.teams.ports import BOT_TARGET
 from storage.db import utcnow
 from storage.models import Outbox, ProcessedEvent, Staff
-from tests.handlers.teams.conftest import PEOPLE, TEAM, TENANT, Harness, start
 from tests.handlers.teams.fake_connector import FakeConnector
-from tests.handlers.teams.test_concern import raise_concern
-from tests.handlers.teams.test_dsl import alert_id
+from tests.handlers.teams.harness import PEOPLE, TEAM, TENANT, Harness, alert_id, raise_concern, start
 from tests.helpers import FrozenClock, outbox_due_now
 
 
