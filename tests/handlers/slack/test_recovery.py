@@ -14,9 +14,8 @@ from dialogs.messages import Reply
 from storage import outbox, people
 from storage.models import Outbox
 from storage.outbox import OutboxKind, StaffDM
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness
 from tests.handlers.slack.fake_slack import dm
-from tests.handlers.slack.test_concern import raise_concern
+from tests.handlers.slack.harness import DSL_CHANNEL, PEOPLE, Harness, raise_concern
 from tests.helpers import TEACHER_EMAIL, drain, outbox_due_now
 
 TEACHER_DM = dm(PEOPLE["teacher"][0])
