@@ -509,7 +509,16 @@ def server_env(url: str, database_url: str, fake_url: str, folder: Path) -> dict
     return {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "DATABASE_URL": database_url,
             "PREVENT_DATA_KEY": KEY, "PREVENT_CONFIG": str(school), "PORT": port, "PREVENT_HOST": "127.0.0.1",
             "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{fake_url}/api/",
-            "SLACK_APP_TOKEN": "", "PREVENT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+            "SLACK_APP_TOKEN": "", "PREVENT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **same_clock()}
+
+
+def same_clock() -> dict[str, str]:
+    """The settings that move this process's clock (libfaketime, the time zone), so the server keeps the same time.
+
+    Slack's request signatures carry a timestamp: a server on another clock would refuse every event as stale.
+    """
+    names = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET", "TZ")
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 def fake_slack() -> WatchedSlack:
