@@ -25,10 +25,11 @@ def _line(contact: Contact) -> str:
 def contacts_reply(contacts: Contacts, words: Wording, now: datetime) -> Reply:
     """Returns today's contacts as a reply with facts."""
     on_duty = "\n".join(f"{_line(c)} ({c.role})" for c in contacts.on_duty) or words("who.nobody")
-    deputies = "\n".join(_line(c) for c in contacts.deputies) or words("who.nobody")
+    # Deputies on duty today are listed above; "nobody" here would send staff past them to the head.
+    deputies = ((words("who.deputies"), "\n".join(_line(c) for c in contacts.deputies)),) if contacts.deputies else ()
     facts = (
         (words("who.on_duty"), on_duty),
-        (words("who.deputies"), deputies),
+        *deputies,
         (words("who.about_adult"), _line(contacts.headteacher)),
         (words("who.about_head"), _line(contacts.chair_of_governors)),
         (words("who.lado"), _line(contacts.lado)),
