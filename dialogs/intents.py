@@ -107,7 +107,7 @@ def intent(text: str) -> str | None:
 def pick(text: str, options: list[tuple[str, str]], cutoff: float = 0.6) -> str | None:
     """Matches typed text to one of (id, label) options by number, id or fuzzy label."""
     said = normalise(text)
-    if said.isdigit() and 1 <= int(said) <= len(options):
+    if said.isdigit() and len(said) <= 3 and 1 <= int(said) <= len(options):  # int() refuses 4,300 digits and more
         return options[int(said) - 1][0]
     for option_id, label in options:
         if said in (option_id.lower(), normalise(label)):

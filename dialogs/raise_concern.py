@@ -159,6 +159,12 @@ async def on_pupils(turn: Turn) -> Outcome[Step]:
     return Next("year_group")
 
 
+def _names_in(text: str, names: str) -> bool:
+    """True when the text holds a word of the children's names (or one with 's after it)."""
+    name_words = {w for w in normalise(names).split() if len(w) >= 2 and w != "and"}
+    return any(w in name_words or w.removesuffix("s") in name_words for w in normalise(text).split())
+
+
 async def on_year_group(turn: Turn) -> Outcome[Step]:
     """Stores the year group or class and asks what kind of concern it is."""
     text = _answer(turn)
@@ -167,6 +173,8 @@ async def on_year_group(turn: Turn) -> Outcome[Step]:
     if len(text) > 80:
         return Retry(Reply(turn.t("raise.year_group.short")))
     draft = _draft(turn)
+    if _names_in(text, draft.pupils):  # the DSL alert shows the year group: the names sent again, say
+        return Retry(Reply(turn.t("raise.year_group.no_names")))
     draft.year_group = text
     _keep(turn, draft)
     return _then(turn, "category")

@@ -125,7 +125,8 @@ class ConsoleChat:
             if isinstance(data, dict):
                 choice = str(data["choice"]) if data.get("choice") is not None else None
                 text = str(data.get("text", "")) if choice is None else ""
-        elif stripped.isdigit() and 1 <= int(stripped) <= len(self.shown.buttons):
+        elif stripped.isascii() and stripped.isdigit() and len(stripped) <= 3 \
+                and 1 <= int(stripped) <= len(self.shown.buttons):  # isdigit() alone lets "²" and 5,000 digits in
             choice = self.shown.buttons[int(stripped) - 1][0]
         if choice is not None:
             return Inbound(self.user, self.key, choice=choice, prompt_token=self.shown.token_for(choice))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
@@ -256,10 +256,11 @@ class ConversationMachine(RuleBasedStateMachine):
         """Opens the conversation again (the console's start): a dialog carries on at the same question."""
         self.reopen(self.actors[actor])
 
-    @precondition(lambda self: any(a.question for a in self.actors.values()))
     @rule()
     def restart(self) -> None:
         """Restarts the bot over the same database, mid-dialog: every dialog resumes at the same question."""
+        if not any(a.question for a in self.actors.values()):
+            return  # not a precondition: a filtered rule makes Hypothesis keep its strategies' repr, megabytes a time
         self.h.restart()
         STATS["restarts"] += 1
         after = self.observe()
