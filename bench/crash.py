@@ -20,11 +20,13 @@ are decrypted (the benchmark holds the data key) and matched to the tellings:
 - concerns lost: a telling with no stored concern, or a receipt DM (a reference) with no stored concern;
 - concerns duplicated: concerns stored beyond one per telling (or matching no telling);
 - DSL alerts duplicated or missing: concerns whose alert never reached the DSL channel, and alerts posted
-  again with no kill to explain it. An alert posted again because the server was killed with the post on
-  its way, or after Slack accepted it but before the bot recorded it, is counted on its own line: Slack's
-  chat.postMessage has no idempotency key and the bot may not read the DSL channel to look (see "Crash
-  safety" in docs/performance.md).
-It exits 1 if any of the three is non-zero, 2 if the run did not finish in time. Nothing leaves this machine.
+  again. A repeat is also classified by whether a kill came while that alert's first post was on its way or
+  not yet recorded (the window a sender that did not look in Slack first would post again after): since
+  the sender looks for an unconfirmed send before posting again, both kinds count (see "Crash safety" in
+  docs/performance.md);
+- outbox messages posted twice: any message (alert, update, DM to staff) posted again under the same outbox
+  row and part, as its message metadata names them.
+It exits 1 if any of these is non-zero, 2 if the run did not finish in time. Nothing leaves this machine.
 
 The server is started in one of two ways. By default (warm) a helper process imports the bot once and
 forks a fresh process for each start, which runs `prevent-bot serve`'s own entry point (`bot.cli`):
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import hashlib
 import hmac
 import itertools
@@ -109,6 +112,7 @@ class WatchedSlack(FakeSlack):
         super().__init__()
         self.posted: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self.alerts: dict[str, list[float]] = defaultdict(list)  # reference -> when its alert was posted
+        self.tagged: collections.Counter[str] = collections.Counter()  # "outbox row:part" -> times posted
 
     def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         """Answers like Slack and wakes the channel's waiter."""
@@ -116,6 +120,11 @@ class WatchedSlack(FakeSlack):
         if channel == DSL_CHANNEL and not args.get("thread_ts"):  # an alert (threaded updates excluded)
             for reference in set(REFERENCE.findall(json.dumps(args))):
                 self.alerts[reference].append(time.monotonic())
+        metadata = args.get("metadata")
+        metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+        if isinstance(metadata, dict) and isinstance(metadata.get("event_payload"), dict):
+            tag = metadata["event_payload"]
+            self.tagged[f"{tag.get('outbox')}:{tag.get('part')}"] += 1
         self.posted[channel].set()
         return super().m_chat_postMessage(args)
 
@@ -279,10 +288,10 @@ class Servers:
 def zygote() -> None:
     """The warm helper: imports the bot once, then forks a `prevent-bot serve` for each "start LOG" line."""
     import bot.cli
-    import bot.scheduler
-    import bot.server
-    import bot.slack_platform
-    import bot.teams_platform  # noqa: F401  (imported here once, not in every server)
+    import bot.delivery.slack
+    import bot.delivery.teams
+    import bot.jobs.scheduler
+    import bot.server  # noqa: F401  (imported here once, not in every server)
 
     while line := sys.stdin.readline():
         command, _, argument = line.strip().partition(" ")
@@ -399,8 +408,9 @@ class Result:
     duplicated: int
     alerts_missing: int  # concerns whose alert never reached the DSL channel
     alerts_again: int  # alerts posted again with no kill in their delivery window: a bug
-    alerts_again_after_kill: int  # posted again because the server died between Slack's answer and its record
+    alerts_again_after_kill: int  # posted again, a kill in the window between Slack's answer and the bot's record
     tally: Tally
+    messages_twice: int  # outbox messages posted again under the same row and part
     kills: int
     parked: int
     seconds: float
@@ -408,7 +418,7 @@ class Result:
     @property
     def ok(self) -> bool:
         return not (self.lost_tellings or self.lost_receipts or self.duplicated or self.alerts_missing
-                    or self.alerts_again)
+                    or self.alerts_again or self.alerts_again_after_kill or self.messages_twice)
 
 
 async def wait_up(http: aiohttp.ClientSession, url: str, seconds: float) -> bool:
@@ -459,9 +469,8 @@ def alerts_again(alerts: dict[str, list[float]], kills: list[float]) -> tuple[in
     """Counts alerts posted again: (with no kill around the post before, after such a kill).
 
     A post Slack accepted is recorded by the bot a moment later (DELIVERY_WINDOW at most, here tens of
-    milliseconds); a server killed in between, or with the request on its way (IN_FLIGHT), posts it again
-    after its restart, since Slack's chat.postMessage has no idempotency key and the bot may not read the
-    DSL channel to look.
+    milliseconds); a server killed in between, or with the request on its way (IN_FLIGHT), would post it
+    again after its restart if it did not first look in the DSL channel. Both kinds are failures now.
     """
     unexplained = explained = 0
     for reference, times in alerts.items():
@@ -500,7 +509,16 @@ def server_env(url: str, database_url: str, fake_url: str, folder: Path) -> dict
     return {"PATH": os.environ.get("PATH", ""), "HOME": str(folder), "DATABASE_URL": database_url,
             "PREVENT_DATA_KEY": KEY, "PREVENT_CONFIG": str(school), "PORT": port, "PREVENT_HOST": "127.0.0.1",
             "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{fake_url}/api/",
-            "SLACK_APP_TOKEN": "", "PREVENT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+            "SLACK_APP_TOKEN": "", "PREVENT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT), **same_clock()}
+
+
+def same_clock() -> dict[str, str]:
+    """The settings that move this process's clock (libfaketime, the time zone), so the server keeps the same time.
+
+    Slack's request signatures carry a timestamp: a server on another clock would refuse every event as stale.
+    """
+    names = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_RESET", "TZ")
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 def fake_slack() -> WatchedSlack:
@@ -552,7 +570,8 @@ async def run(options: Options) -> Result:
     await runner.cleanup()
     counts = tally_result(people.tally.tellings, stored, receipts(fake, options.people), fake.alerts)
     again = alerts_again(fake.alerts, servers.kills)
-    return Result(*counts, *again, tally=people.tally, kills=options.kills, parked=parked,
+    twice = sum(times - 1 for times in fake.tagged.values())
+    return Result(*counts, *again, tally=people.tally, messages_twice=twice, kills=options.kills, parked=parked,
                   seconds=time.monotonic() - began)
 
 
@@ -574,10 +593,11 @@ def report(result: Result, options: Options) -> None:
     print(f"concerns lost: {result.lost_tellings + result.lost_receipts} (tellings with no stored concern: "
           f"{result.lost_tellings}; receipts with no stored concern: {result.lost_receipts})")
     print(f"concerns duplicated: {result.duplicated}")
-    print(f"DSL alerts duplicated or missing: {result.alerts_again + result.alerts_missing} (never posted: "
-          f"{result.alerts_missing}; posted again with no kill in the delivery window: {result.alerts_again})")
-    print(f"DSL alerts posted again after a kill in their delivery window: {result.alerts_again_after_kill} "
-          f"(killed with the post on its way or accepted by Slack but not yet recorded; see docs/performance.md)")
+    again = result.alerts_again + result.alerts_again_after_kill
+    print(f"DSL alerts duplicated or missing: {again + result.alerts_missing} (never posted: "
+          f"{result.alerts_missing}; posted again: {again}, of which after a kill in their delivery window: "
+          f"{result.alerts_again_after_kill})")
+    print(f"outbox messages posted twice: {result.messages_twice} (alerts, updates and DMs, by their metadata)")
     print(f"also: {tally.unanswered} answers with no reply within {REPLY_WAIT:.0f} s (accepted just before a kill and "
           f"run after the restart, or the reply lost to a kill just after the turn committed); "
           f"{result.parked} inbox events parked as failed")

@@ -14,7 +14,7 @@ that timed run, and the tracemalloc peak of the same job run again for the follo
 slows Python down, so it is not on during the timed run).
 
 Part 2 delivers the first N queued nudges (the rest are held back) through the real `OutboxDispatcher`
-(`run_forever`, as in `prevent-bot serve`) and the real `bot.slack_platform.SlackPlatform`, against a fake
+(`run_forever`, as in `prevent-bot serve`) and the real `bot.delivery.slack.SlackPlatform`, against a fake
 Slack Web API on 127.0.0.1 (in its own process) that allows one chat.postMessage a second per conversation
 and answers 429 with Retry-After beyond a workspace-wide budget of messages a second. It prints the time to
 deliver against the bound the budget sets (N / budget), and checks that no conversation got the same message
@@ -57,12 +57,12 @@ sys.path.insert(0, str(ROOT))
 
 from bot.app import App, build  # noqa: E402
 from bot.config import SchoolConfig, demo_text, parse  # noqa: E402
-from bot.delivery import OutboxDispatcher  # noqa: E402
-from bot.reminders.jobs import run_job  # noqa: E402
-from bot.reminders.plans import School  # noqa: E402
-from bot.reminders.training import add_months  # noqa: E402
+from bot.delivery.dispatcher import OutboxDispatcher  # noqa: E402
+from bot.delivery.slack import SlackPlatform  # noqa: E402
+from bot.jobs.plans import School  # noqa: E402
+from bot.jobs.runner import run_job  # noqa: E402
+from bot.services.training import add_months  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.slack_platform import SlackPlatform  # noqa: E402
 from storage import people  # noqa: E402
 from storage.models import Outbox, Staff, TrainingRecord  # noqa: E402
 from tests.helpers import fresh_postgres, serve  # noqa: E402  (the tests' own loopback helpers)
@@ -305,9 +305,9 @@ async def deliver(app: App, slack_url: str, budget: float, directory: dict[str, 
     count = len(wanted)
     bound = count / budget
     platform = SlackPlatform(app)
-    dispatcher = OutboxDispatcher(app.db, {"slack": platform}, timedelta(minutes=5))
+    dispatcher = OutboxDispatcher(app.db, app.concerns, {"slack": platform}, timedelta(minutes=5))
     warnings = Counting()
-    delivery_log = logging.getLogger("bot.delivery")
+    delivery_log = logging.getLogger("bot.delivery.dispatcher")
     delivery_log.addHandler(warnings)
     delivery_log.setLevel(logging.WARNING)
     delivery_log.propagate = False

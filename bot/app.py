@@ -9,13 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import config as school_file
-from bot.concerns import ConcernService, index_waiting_names
 from bot.config import SchoolConfig
-from bot.directory import SchoolDirectory, sync_dsl_team
-from bot.reminders.training import TrainingService
-from bot.session_store import DbSessionStore
+from bot.delivery.inbox import settle_with
+from bot.services.concerns import ConcernService, index_waiting_names
+from bot.services.directory import SchoolDirectory, sync_dsl_team
+from bot.services.session_store import DbSessionStore
+from bot.services.training import TrainingService
+from bot.services.wording import Words
 from bot.settings import Settings
-from bot.wording import Words
 from dialogs import all_dialogs
 from dialogs.engine import Engine
 from dialogs.ports import Services
@@ -161,5 +162,5 @@ def _assemble(settings: Settings, config: SchoolConfig, clock: Clock, db: Databa
     concerns = ConcernService(db, directory, words, clock)
     training = TrainingService(db, directory, config, clock)
     services = Services(desk=concerns, directory=directory, words=words, training=training)
-    engine = Engine(all_dialogs(), services, DbSessionStore(db, clock), clock)
+    engine = Engine(all_dialogs(), services, DbSessionStore(db, settle_with, clock), clock)
     return App(settings, config, db, school_id, words, directory, concerns, training, engine, clock)

@@ -12,6 +12,8 @@ from sqlalchemy import text
 
 from bot.app import App, build_for_checks, existing_cipher, load_config, local_key_file, sqlite_path
 from bot.config import WEEKDAYS, ConfigError
+from bot.delivery.registry import configured_platforms
+from bot.services.keys import key_problems
 from bot.settings import Settings
 from storage.crypto import Cipher, DataKeyError
 from storage.db import missing_migrations
@@ -53,8 +55,6 @@ async def config_check(app: App) -> list[str]:
 
 async def data_key_check(app: App) -> list[str]:
     """Every encrypted value opens with a configured key, and no retired key is still configured."""
-    from bot.rekey import key_problems
-
     try:
         return await key_problems(app.db)
     except Exception as exc:
@@ -111,8 +111,6 @@ async def school_findings(app: App) -> list[Finding]:
 
 async def service_findings(app: App, key_usable: bool) -> list[Finding]:
     """Which keys the stored values use (once there is data, and a key to read it), then each platform."""
-    from bot.platforms import configured_platforms
-
     findings = []
     if key_usable and _has_database(app):
         findings.append(await _run("data keys in use", lambda: data_key_check(app),
@@ -196,3 +194,8 @@ def private_file_problems(paths: list[Path]) -> list[str]:
     names, modes = [str(path) for path, _ in shared], sorted({f"{mode:04o}" for _, mode in shared})
     return [f"other users on this computer can read {', '.join(names)} (mode {' or '.join(modes)}): "
             f"run `chmod 600 {' '.join(names)}`"]
+
+
+async def run_doctor(app: App) -> list[str]:
+    """Runs every check of the application and returns the problems found (empty when all is well)."""
+    return [f"{finding.name}: {finding.detail}" for finding in await app_findings(app) if not finding.ok]

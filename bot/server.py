@@ -13,10 +13,13 @@ from aiohttp import web
 
 from bot.app import App, build
 from bot.checks import all_checks
-from bot.delivery import OutboxDispatcher
-from bot.inbox import InboxWorker
-from bot.leases import Lease
-from bot.platforms import Platform, configured_platforms
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.delivery.inbox import InboxWorker
+from bot.delivery.leases import Lease
+from bot.delivery.platforms import Platform
+from bot.delivery.registry import configured_platforms
+from bot.jobs.scheduler import start_scheduler
+from bot.services.keys import key_problems
 from bot.settings import Settings
 from storage import inbox, people
 from storage.db import utcnow
@@ -54,7 +57,7 @@ def build_web_app(app: App, platforms: list[Platform] | None = None) -> web.Appl
     web_app[APP_KEY] = app
     web_app[PLATFORMS_KEY] = platforms
     fallback = timedelta(minutes=app.config.delivery.fallback_after_minutes)
-    web_app[DISPATCHER_KEY] = OutboxDispatcher(app.db, {p.name: p for p in platforms}, fallback)
+    web_app[DISPATCHER_KEY] = OutboxDispatcher(app.db, app.concerns, {p.name: p for p in platforms}, fallback)
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)
     for platform in platforms:
@@ -65,8 +68,6 @@ def build_web_app(app: App, platforms: list[Platform] | None = None) -> web.Appl
 
 async def _background(web_app: web.Application) -> AsyncIterator[None]:
     """Starts platforms, the outbox dispatcher and the scheduler; stops them on shutdown."""
-    from bot.scheduler import start_scheduler
-
     platforms = web_app[PLATFORMS_KEY]
     for platform in platforms:
         await platform.start()
@@ -119,8 +120,6 @@ async def _housekeeping(app: App) -> None:
 
 async def log_key_problems(app: App) -> None:
     """Says at start if any stored value needs a key that is not configured (a rotation gone wrong)."""
-    from bot.rekey import key_problems
-
     for problem in await key_problems(app.db):
         log.warning("data keys: %s", problem)  # key ids and counts only: never a key or content
 

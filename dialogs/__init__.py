@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dialogs import dsl_action, help, raise_concern, training, who
 from dialogs.engine import Dialog
 
 
-def all_dialogs() -> dict[str, Dialog]:
+def all_dialogs() -> dict[str, Dialog[Any]]:
     """Returns every dialog by name."""
-    found = [raise_concern.DIALOG, who.DIALOG, help.DIALOG, help.MINE, dsl_action.DIALOG, dsl_action.OPEN,
-             training.DONE, training.MINE, training.REVIEW]
+    found: list[Dialog[Any]] = [raise_concern.DIALOG, who.DIALOG, help.DIALOG, help.MINE, dsl_action.DIALOG,
+                                dsl_action.OPEN, training.DONE, training.MINE, training.REVIEW]
     return {d.name: d for d in found}

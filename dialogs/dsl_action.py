@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from dialogs.alerts import ACTIONS, alert_reply, parse_concern_id
-from dialogs.engine import Dialog, Done, Next, Outcome, Retry, State, Turn
+from dialogs.engine import Dialog, Done, Next, Outcome, Retry, Shown, State, Turn
 from dialogs.intents import pick
 from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernClosed, ConcernDetails, NotPermitted, UnknownConcern
+from dialogs.raise_concern import review_facts  # the details share the review's labels
 
 ACTION_TYPES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "nfa")
 OUTCOMES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "resolved", "nfa")
 MAX_REASON = 20_000
+Step = Literal["note_text", "action_type", "action_reason", "close_outcome", "close_reason"]  # dsl_action.mmd's
+_FIRST: dict[str, Step] = {"note": "note_text", "action": "action_type", "close": "close_outcome"}  # by verb
 
 
 def _concern_id(turn: Turn) -> int:
@@ -25,15 +30,13 @@ def _category_label(turn: Turn, category: str) -> str:
 
 def details_reply(turn: Turn, details: ConcernDetails) -> Reply:
     """Returns the whole concern and its chronology, for a DSL-team member."""
-    from dialogs.raise_concern import review_facts  # shares the labels of the review
-
     chronology = "\n".join(f"{at:%d %b %H:%M} · {who} · {what}" for at, who, what in details.chronology)
     text = turn.t("dsl.details", reference=details.summary.reference,
                   status=turn.t(f"status.{details.summary.status}"), reporter=details.summary.reporter)
     return Reply(text + "\n" + chronology, facts=review_facts(turn, details.draft))
 
 
-async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def setup(turn: Turn, params: dict[str, str]) -> Outcome[Step] | None:
     """Checks the person is on the DSL team, then carries out or starts the action."""
     verb = params.get("verb", "")
     verb = verb if verb in ACTIONS else "unknown"  # a forged verb is refused (and audited) as "unknown"
@@ -58,7 +61,7 @@ async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
     if summary.status == "closed" and verb != "note":
         return Done(Reply(turn.t("dsl.closed_already", reference=summary.reference)))
     turn.data["reference"] = summary.reference
-    first = {"note": "note_text", "action": "action_type", "close": "close_outcome"}.get(verb)
+    first = _FIRST.get(verb)
     return Next(first) if first else Done(Reply(turn.t("engine.unknown_button")))
 
 
@@ -78,7 +81,7 @@ async def ask_note(turn: Turn) -> Reply:
     return Reply(turn.t("dsl.note.question", reference=turn.data.get("reference")), expects="text")
 
 
-async def on_note(turn: Turn) -> Outcome:
+async def on_note(turn: Turn) -> Outcome[Step]:
     """Appends the note to the chronology and ends."""
     text = _reason(turn)
     if isinstance(text, Retry):
@@ -93,7 +96,7 @@ async def ask_action_type(turn: Turn) -> Reply:
                  tuple(Choice(i, label) for i, label in options), expects="choice")
 
 
-async def on_action_type(turn: Turn) -> Outcome:
+async def on_action_type(turn: Turn) -> Outcome[Step]:
     """Stores the kind of action or referral and asks for the reason."""
     chosen = turn.choice or pick(turn.text, _options(turn, "dsl.action_type", ACTION_TYPES))
     if chosen not in ACTION_TYPES:
@@ -107,7 +110,7 @@ async def ask_action_reason(turn: Turn) -> Reply:
                  expects="text")
 
 
-async def on_action_reason(turn: Turn) -> Outcome:
+async def on_action_reason(turn: Turn) -> Outcome[Step]:
     """Records the action or referral with its reason and ends."""
     reason = _reason(turn)
     if isinstance(reason, Retry):
@@ -126,7 +129,7 @@ async def ask_close_outcome(turn: Turn) -> Reply:
                  tuple(Choice(i, label) for i, label in options), expects="choice")
 
 
-async def on_close_outcome(turn: Turn) -> Outcome:
+async def on_close_outcome(turn: Turn) -> Outcome[Step]:
     """Stores the outcome and asks for the reason."""
     chosen = turn.choice or pick(turn.text, _options(turn, "dsl.outcome", OUTCOMES))
     if chosen not in OUTCOMES:
@@ -139,7 +142,7 @@ async def ask_close_reason(turn: Turn) -> Reply:
     return Reply(turn.t("dsl.close.reason"), expects="text")
 
 
-async def on_close_reason(turn: Turn) -> Outcome:
+async def on_close_reason(turn: Turn) -> Outcome[Step]:
     """Closes the concern with the outcome and reason, tells the reporter, and ends."""
     reason = _reason(turn)
     if isinstance(reason, Retry):
@@ -152,7 +155,7 @@ async def on_close_reason(turn: Turn) -> Outcome:
     return Done(Reply(turn.t("dsl.close.done", reference=summary.reference)))
 
 
-DIALOG = Dialog(
+DIALOG: Dialog[Step] = Dialog(
     name="dsl_action",
     first="note_text",
     states={
@@ -166,7 +169,7 @@ DIALOG = Dialog(
 )
 
 
-async def open_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def open_setup(turn: Turn, params: dict[str, str]) -> Outcome[Shown] | None:
     """Lists open concerns with their buttons, for the DSL team, and ends."""
     try:
         concerns = await turn.services.desk.open_concerns(turn.person)
@@ -178,4 +181,4 @@ async def open_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
     return Done(Reply(turn.t("dsl.open.intro", count=len(concerns))), *alerts)
 
 
-OPEN = Dialog(name="dsl_open", first="show", states={}, setup=open_setup)
+OPEN: Dialog[Shown] = Dialog(name="dsl_open", first="show", states={}, setup=open_setup)

@@ -12,8 +12,10 @@ import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
 
 from dialogs import intents
+from dialogs.contacts import contacts_reply
 from dialogs.messages import Choice, Inbound, Reply, UserRef
 from dialogs.ports import Person, SavedSession, Services, SessionStore, VersionConflict
 
@@ -61,12 +63,23 @@ class Turn:
         return f"{effect}:{token}" if isinstance(token, str) and token else ""
 
 
-class Next:
+S = TypeVar("S", bound=str, covariant=True)  # a dialog's state names: a Literal alias, so mypy checks each one
+T = TypeVar("T", bound=str)  # the same, in the state table (invariant: a Mapping's keys are)
+
+
+class Next(Generic[S]):
     """Moves to a state, sending `before` and then that state's question."""
 
-    def __init__(self, state: str, *before: Reply) -> None:
-        self.state = state
+    __slots__ = ("_state", "before")
+
+    def __init__(self, state: S, *before: Reply) -> None:
+        self._state = state
         self.before = before
+
+    @property
+    def state(self) -> S:
+        """Returns the state to move to."""
+        return self._state
 
 
 class Retry:
@@ -83,28 +96,29 @@ class Done:
         self.replies = replies
 
 
-Outcome = Next | Retry | Done
+Outcome = Next[S] | Retry | Done
+Shown = Literal["show"]  # the `first` of a dialog that has no states: its setup shows one answer and ends
 Ask = Callable[[Turn], Awaitable[Reply]]
-Handle = Callable[[Turn], Awaitable[Outcome]]
+Handle = Callable[[Turn], Awaitable[Outcome[S]]]
 
 
 @dataclass(frozen=True, slots=True)
-class State:
-    """A named step: how to ask its question and how to handle the answer."""
+class State(Generic[S]):
+    """A named step: how to ask its question and how to handle the answer (which names the states it moves to)."""
 
     ask: Ask
-    handle: Handle
+    handle: Handle[S]
 
 
 @dataclass(frozen=True, slots=True)
-class Dialog:
+class Dialog(Generic[T]):
     """A conversation: named states, the first one, and what to do on cancel."""
 
     name: str
-    first: str
-    states: Mapping[str, State]
+    first: T
+    states: Mapping[T, State[T]]
     on_cancel: Callable[[Turn], Awaitable[tuple[Reply, ...]]] | None = None
-    setup: Callable[[Turn, dict[str, str]], Awaitable[Outcome | None]] | None = None
+    setup: Callable[[Turn, dict[str, str]], Awaitable[Outcome[T] | None]] | None = None
     on_restart: Callable[[dict[str, object]], dict[str, object]] | None = None
 
 
@@ -112,7 +126,7 @@ class Dialog:
 class Engine:
     """Runs dialogs turn by turn, loading and saving each conversation's session."""
 
-    dialogs: Mapping[str, Dialog]
+    dialogs: Mapping[str, Dialog[Any]]  # Any: a saved session's state is a string from storage, checked on load
     services: Services
     store: SessionStore
     clock: Callable[[], datetime]
@@ -207,7 +221,7 @@ class Engine:
             session.state = self.dialogs[session.dialog].first
         return session
 
-    def _state(self, session: SavedSession) -> State:
+    def _state(self, session: SavedSession) -> State[str]:
         return self.dialogs[session.dialog].states[session.state]
 
     async def _idle(self, turn: Turn) -> list[Reply]:
@@ -276,12 +290,11 @@ class Engine:
         if command == "restart":
             return await self._restart(turn, session, dialog)
         if command == "who":
-            from dialogs.who import contacts_reply  # local: who imports engine types
-
-            return await self._apply(turn, session, Retry(contacts_reply(turn)))
+            contacts = self.services.directory.contacts(turn.now.date())
+            return await self._apply(turn, session, Retry(contacts_reply(contacts, self.services.words, turn.now)))
         return await self._apply(turn, session, Retry(Reply(turn.t(f"help.step.{session.dialog}"))))
 
-    async def _restart(self, turn: Turn, session: SavedSession, dialog: Dialog) -> list[Reply]:
+    async def _restart(self, turn: Turn, session: SavedSession, dialog: Dialog[Any]) -> list[Reply]:
         """Goes back to where the dialog began, keeping what its setup found (and what on_restart keeps)."""
         start = turn.data.get(START)
         began = start if isinstance(start, dict) and start.get("state") in dialog.states else {}
@@ -295,7 +308,7 @@ class Engine:
         return await self._apply(turn, session, restarted, entering=True)
 
     async def _apply(
-        self, turn: Turn, session: SavedSession, outcome: Outcome, entering: bool = False
+        self, turn: Turn, session: SavedSession, outcome: Outcome[str], entering: bool = False
     ) -> list[Reply]:
         """Applies a step's outcome: moves state, saves the session, returns the replies."""
         if isinstance(outcome, Done):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from dialogs.engine import Dialog, Done, Outcome, Retry, State, Turn
+from typing import Literal
+
+from dialogs.engine import Dialog, Done, Outcome, Retry, Shown, State, Turn
 from dialogs.intents import pick
 from dialogs.messages import Choice, Reply
+
+Step = Literal["topic"]  # the diagram's (who.mmd) only help state
 
 
 async def ask_topic(turn: Turn) -> Reply:
@@ -13,7 +17,7 @@ async def ask_topic(turn: Turn) -> Reply:
                  expects="choice")
 
 
-async def on_topic(turn: Turn) -> Outcome:
+async def on_topic(turn: Turn) -> Outcome[Step]:
     """Shows the chosen help topic and ends."""
     topics = turn.services.words.help_topics()
     topic = turn.choice or pick(turn.text, topics, cutoff=0.5)
@@ -22,10 +26,10 @@ async def on_topic(turn: Turn) -> Outcome:
     return Done(Reply(turn.t(f"help.topic.{topic}")))
 
 
-DIALOG = Dialog(name="help", first="topic", states={"topic": State(ask_topic, on_topic)})
+DIALOG: Dialog[Step] = Dialog(name="help", first="topic", states={"topic": State(ask_topic, on_topic)})
 
 
-async def mine_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def mine_setup(turn: Turn, params: dict[str, str]) -> Outcome[Shown] | None:
     """Shows the reporter their own concerns, reference and status only, and ends."""
     mine = await turn.services.desk.mine(turn.person)
     if not mine:
@@ -34,4 +38,4 @@ async def mine_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
     return Done(Reply(turn.t("mine.intro"), facts=facts))
 
 
-MINE = Dialog(name="mine", first="show", states={}, setup=mine_setup)
+MINE: Dialog[Shown] = Dialog(name="mine", first="show", states={}, setup=mine_setup)

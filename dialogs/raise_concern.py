@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from dialogs.engine import Dialog, Done, Handle, Next, Outcome, Retry, State, Turn
 from dialogs.intents import normalise, pick, yes_no
@@ -14,8 +15,11 @@ MAX_ANSWER = 20_000
 PREVENT_CATEGORY = "radicalisation"
 IMAGE_WARNING_CATEGORIES = ("sexual_abuse", "online_safety", "exploitation")
 ABOUT = ("child", "children", "adult")  # who a concern is about
-EDITABLE = ("about", "category", "seen_heard", "child_words", "when", "place", "actions_taken",
+Step = Literal["danger", "about", "adult_head", "pupil", "pupils", "year_group", "category", "indicators", "seen_heard",
+               "child_words", "when", "place", "actions_taken", "others_aware", "review"]  # the diagram's states
+EDITABLE: tuple[Step, ...] = ("about", "category", "seen_heard", "child_words", "when", "place", "actions_taken",
             "others_aware")
+_ABOUT_NEXT: dict[str, Step] = {"child": "pupil", "children": "pupils", "adult": "adult_head"}
 
 
 def draft_in(data: dict[str, object]) -> ConcernDraft:
@@ -34,7 +38,7 @@ def _keep(turn: Turn, draft: ConcernDraft) -> None:
     turn.data["draft"] = draft.to_json()
 
 
-def _then(turn: Turn, state: str, *before: Reply) -> Outcome:
+def _then(turn: Turn, state: Step, *before: Reply) -> Outcome[Step]:
     """Goes to the next question, or back to the review when an answer was being changed."""
     if turn.data.pop("_editing", False):
         return Next("review", *before)
@@ -61,7 +65,7 @@ async def ask_danger(turn: Turn) -> Reply:
     return Reply(turn.t("raise.danger.question"), _yes_no_choices(turn), expects="choice")
 
 
-async def on_danger(turn: Turn) -> Outcome:
+async def on_danger(turn: Turn) -> Outcome[Step]:
     """Stores whether anyone is in immediate danger (alerting the DSL team at once) and asks who."""
     answer = turn.choice if turn.choice in ("yes", "no") else yes_no(turn.text)
     if answer is None or (turn.choice is not None and turn.choice not in ("yes", "no")):
@@ -90,7 +94,7 @@ async def ask_about(turn: Turn) -> Reply:
                  expects="choice")
 
 
-async def on_about(turn: Turn) -> Outcome:
+async def on_about(turn: Turn) -> Outcome[Step]:
     """Stores who the concern is about and asks for their name, or starts the allegation route."""
     about = turn.choice or pick(turn.text, _about_options(turn))
     if about not in ABOUT:
@@ -98,14 +102,14 @@ async def on_about(turn: Turn) -> Outcome:
     draft = _draft(turn)
     draft.about = about
     _keep(turn, draft)
-    return Next({"child": "pupil", "children": "pupils", "adult": "adult_head"}[about])
+    return Next(_ABOUT_NEXT[about])
 
 
 async def ask_adult_head(turn: Turn) -> Reply:
     return Reply(turn.t("raise.adult.question"), _yes_no_choices(turn), expects="choice")
 
 
-async def on_adult_head(turn: Turn) -> Outcome:
+async def on_adult_head(turn: Turn) -> Outcome[Step]:
     """Directs an allegation about an adult to the headteacher or chair of governors; ends."""
     answer = turn.choice if turn.choice in ("yes", "no") else yes_no(turn.text)
     if answer is None:
@@ -131,7 +135,7 @@ def _looks_like_full_name(text: str) -> bool:
     return len([w for w in words if len(w) >= 2]) >= 2
 
 
-async def on_pupil(turn: Turn) -> Outcome:
+async def on_pupil(turn: Turn) -> Outcome[Step]:
     """Stores the child's full name and asks for their year or class."""
     text = _answer(turn)
     if isinstance(text, Retry):
@@ -144,7 +148,7 @@ async def on_pupil(turn: Turn) -> Outcome:
     return Next("year_group")
 
 
-async def on_pupils(turn: Turn) -> Outcome:
+async def on_pupils(turn: Turn) -> Outcome[Step]:
     """Stores the children's names and asks for their years or classes."""
     text = _answer(turn)
     if isinstance(text, Retry):
@@ -161,7 +165,7 @@ def _names_in(text: str, names: str) -> bool:
     return any(w in name_words or w.removesuffix("s") in name_words for w in normalise(text).split())
 
 
-async def on_year_group(turn: Turn) -> Outcome:
+async def on_year_group(turn: Turn) -> Outcome[Step]:
     """Stores the year group or class and asks what kind of concern it is."""
     text = _answer(turn)
     if isinstance(text, Retry):
@@ -183,7 +187,7 @@ async def ask_category(turn: Turn) -> Reply:
     return Reply(turn.t("raise.category.question"), choices, expects="choice")
 
 
-async def on_category(turn: Turn) -> Outcome:
+async def on_category(turn: Turn) -> Outcome[Step]:
     """Stores the category and asks the questions that category needs next."""
     options = turn.services.directory.categories()
     category = turn.choice or pick(turn.text, options)
@@ -206,7 +210,7 @@ async def ask_indicators(turn: Turn) -> Reply:
                  (Choice("none", turn.t("raise.indicators.none")),), expects="text")
 
 
-async def on_indicators(turn: Turn) -> Outcome:
+async def on_indicators(turn: Turn) -> Outcome[Step]:
     """Stores the Prevent indicators noticed and asks what was seen or heard."""
     if turn.choice == "none":
         text = turn.t("raise.indicators.none")
@@ -223,7 +227,7 @@ async def on_indicators(turn: Turn) -> Outcome:
 
 # --- what, when, where, what was done ---------------------------------------------------------
 
-async def on_seen_heard(turn: Turn) -> Outcome:
+async def on_seen_heard(turn: Turn) -> Outcome[Step]:
     """Stores what was seen or heard and asks for the child's own words."""
     text = _answer(turn)
     if isinstance(text, Retry):
@@ -239,7 +243,7 @@ async def ask_child_words(turn: Turn) -> Reply:
                  (Choice("none", turn.t("raise.child_words.none")),), expects="text")
 
 
-async def on_child_words(turn: Turn) -> Outcome:
+async def on_child_words(turn: Turn) -> Outcome[Step]:
     """Stores the child's exact words and asks when it happened."""
     if turn.choice == "none":
         text = turn.t("raise.child_words.none")
@@ -259,7 +263,7 @@ async def ask_when(turn: Turn) -> Reply:
                  expects="date")
 
 
-async def on_when(turn: Turn) -> Outcome:
+async def on_when(turn: Turn) -> Outcome[Step]:
     """Stores when it happened (refusing the future) and asks where."""
     result = parse_when("now" if turn.choice == "now" else turn.text, turn.now)
     if result.at is None:
@@ -270,7 +274,7 @@ async def on_when(turn: Turn) -> Outcome:
     return _then(turn, "place")
 
 
-async def on_place(turn: Turn) -> Outcome:
+async def on_place(turn: Turn) -> Outcome[Step]:
     """Stores where it happened and asks what has been done already."""
     text = _answer(turn)
     if isinstance(text, Retry):
@@ -281,7 +285,7 @@ async def on_place(turn: Turn) -> Outcome:
     return _then(turn, "actions_taken")
 
 
-async def on_actions_taken(turn: Turn) -> Outcome:
+async def on_actions_taken(turn: Turn) -> Outcome[Step]:
     """Stores what has been done and asks who else knows."""
     text = _answer(turn)
     if isinstance(text, Retry):
@@ -292,7 +296,7 @@ async def on_actions_taken(turn: Turn) -> Outcome:
     return _then(turn, "others_aware")
 
 
-async def on_others_aware(turn: Turn) -> Outcome:
+async def on_others_aware(turn: Turn) -> Outcome[Step]:
     """Stores who else knows and shows the review."""
     text = _answer(turn)
     if isinstance(text, Retry):
@@ -351,16 +355,17 @@ async def ask_review(turn: Turn) -> Reply:
                  facts=review_facts(turn, draft))
 
 
-async def on_review(turn: Turn) -> Outcome:
+async def on_review(turn: Turn) -> Outcome[Step]:
     """Submits the concern, or goes back to the answer to be changed."""
     options = [("submit", turn.t("raise.review.submit"))]
     options += [(f"edit:{n}", turn.t(f"raise.review.edit.{n}")) for n in EDITABLE]
     choice = turn.choice or pick(turn.text, options)
     if choice == "cancel":
         return Done(*(await cancel_concern(turn)), Reply(turn.t("engine.cancelled")))
-    if choice and choice.startswith("edit:") and choice[5:] in EDITABLE:
+    editing = {f"edit:{name}": name for name in EDITABLE}.get(choice or "")
+    if editing:
         turn.data["_editing"] = True
-        return Next(choice[5:])
+        return Next(editing)
     if choice != "submit":
         return Retry(Reply(turn.t("common.pick_one")))
     draft = _draft(turn)
@@ -377,7 +382,7 @@ async def cancel_concern(turn: Turn) -> tuple[Reply, ...]:
     return (Reply(turn.t("raise.cancel_urgent", reference=draft.reference), urgent=True),)
 
 
-async def setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def setup(turn: Turn, params: dict[str, str]) -> Outcome[Step] | None:
     """Keeps a link to the message the concern was raised from, when there is one."""
     if params.get("link"):
         _keep(turn, ConcernDraft(source_link=params["link"]))
@@ -391,7 +396,7 @@ def keep_on_restart(data: dict[str, object]) -> dict[str, object]:
     return {"draft": kept.to_json()}
 
 
-def _text_state(key: str, handle: Handle) -> State:
+def _text_state(key: str, handle: Handle[Step]) -> State[Step]:
     """A state whose question is plain text from the wording file."""
 
     async def ask(turn: Turn) -> Reply:
@@ -400,7 +405,7 @@ def _text_state(key: str, handle: Handle) -> State:
     return State(ask, handle)
 
 
-DIALOG = Dialog(
+DIALOG: Dialog[Step] = Dialog(
     name="raise_concern",
     first="danger",
     states={

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Literal
 
-from dialogs.engine import Dialog, Done, Next, Outcome, Retry, State, Turn
+from dialogs.engine import Dialog, Done, Next, Outcome, Retry, Shown, State, Turn
 from dialogs.intents import pick
 from dialogs.messages import Choice, Reply
 from dialogs.ports import NotPermitted, TrainingDesk, UnknownPerson
 from dialogs.when import parse_when
 
 MAX_CERTIFICATE = 1000
+Recording = Literal["who", "course", "completed_on", "certificate"]  # training.mmd's states, recording training
+Reviewing = Literal["reviewed_on", "note"]  # and reviewing a policy
 _POLICY_KEY = re.compile(r"[a-z0-9_]{1,60}")  # as the school file's policy keys are written
 
 
@@ -32,7 +35,7 @@ def _day(turn: Turn) -> date | str:
     return result.at.date()
 
 
-async def done_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def done_setup(turn: Turn, params: dict[str, str]) -> Outcome[Recording] | None:
     """Starts recording training: for someone else (DSL only), or for a given course."""
     if params.get("for") == "other":
         if not turn.person.is_dsl:
@@ -48,7 +51,7 @@ async def ask_who(turn: Turn) -> Reply:
     return Reply(turn.t("training.who"), expects="text")
 
 
-async def on_who(turn: Turn) -> Outcome:
+async def on_who(turn: Turn) -> Outcome[Recording]:
     """Stores whose training is being recorded and asks which course."""
     email = turn.text.strip().lower()
     if "@" not in email:
@@ -66,7 +69,7 @@ async def ask_course(turn: Turn) -> Reply:
     return Reply(turn.t("training.course"), tuple(Choice(i, t) for i, t in courses), expects="choice")
 
 
-async def on_course(turn: Turn) -> Outcome:
+async def on_course(turn: Turn) -> Outcome[Recording]:
     """Stores the course and asks when it was completed."""
     courses = await _desk(turn).courses_for(turn.person)
     chosen = turn.choice or pick(turn.text, courses, cutoff=0.5)
@@ -80,7 +83,7 @@ async def ask_completed_on(turn: Turn) -> Reply:
     return Reply(turn.t("training.when"), (Choice("today", turn.t("training.today")),), expects="date")
 
 
-async def on_completed_on(turn: Turn) -> Outcome:
+async def on_completed_on(turn: Turn) -> Outcome[Recording]:
     """Stores the completion date (not in the future) and asks for a certificate."""
     day = _day(turn)
     if not isinstance(day, date):
@@ -94,7 +97,7 @@ async def ask_certificate(turn: Turn) -> Reply:
                  expects="text")
 
 
-async def on_certificate(turn: Turn) -> Outcome:
+async def on_certificate(turn: Turn) -> Outcome[Recording]:
     """Stores the optional certificate link or file name, records the training, and ends."""
     certificate = "" if turn.choice == "none" else turn.text.strip()[:MAX_CERTIFICATE]
     if turn.choice is not None and turn.choice != "none":
@@ -111,7 +114,7 @@ async def on_certificate(turn: Turn) -> Outcome:
     return Done(Reply(turn.t("training.recorded", name=whose, course=course, date=turn.data["completed_on"])))
 
 
-DONE = Dialog(
+DONE: Dialog[Recording] = Dialog(
     name="training_done",
     first="course",
     states={
@@ -124,7 +127,7 @@ DONE = Dialog(
 )
 
 
-async def mine_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def mine_setup(turn: Turn, params: dict[str, str]) -> Outcome[Shown] | None:
     """Shows what training is current, due and overdue, with a button to record some, and ends."""
     statuses = await _desk(turn).statuses(turn.person)
     facts = tuple((s.title, turn.t(f"training.state.{s.state}", due=s.due_on or "-", done=s.last_done or "never"))
@@ -134,10 +137,10 @@ async def mine_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
     return Done(Reply(turn.t("training.mine"), choices[:5], expects="choice" if choices else "nothing", facts=facts))
 
 
-MINE = Dialog(name="my_training", first="show", states={}, setup=mine_setup)
+MINE: Dialog[Shown] = Dialog(name="my_training", first="show", states={}, setup=mine_setup)
 
 
-async def review_setup(turn: Turn, params: dict[str, str]) -> Outcome | None:
+async def review_setup(turn: Turn, params: dict[str, str]) -> Outcome[Reviewing] | None:
     """Checks the person owns the policy (or is DSL), then asks when it was reviewed."""
     key = params.get("policy", "")
     if _POLICY_KEY.fullmatch(key) is None:  # a forged button: not a key the school file could hold
@@ -155,7 +158,7 @@ async def ask_reviewed_on(turn: Turn) -> Reply:
                  expects="date")
 
 
-async def on_reviewed_on(turn: Turn) -> Outcome:
+async def on_reviewed_on(turn: Turn) -> Outcome[Reviewing]:
     """Stores the review date and asks for a short note."""
     day = _day(turn)
     if not isinstance(day, date):
@@ -168,7 +171,7 @@ async def ask_note(turn: Turn) -> Reply:
     return Reply(turn.t("policy.note"), expects="text")
 
 
-async def on_note(turn: Turn) -> Outcome:
+async def on_note(turn: Turn) -> Outcome[Reviewing]:
     """Records the review with its note and ends."""
     if not turn.text:
         return Retry(Reply(turn.t("policy.note_needed")))
@@ -178,6 +181,6 @@ async def on_note(turn: Turn) -> Outcome:
     return Done(Reply(turn.t("policy.recorded", title=title, date=turn.data["reviewed_on"])))
 
 
-REVIEW = Dialog(name="policy_review", first="reviewed_on",
+REVIEW: Dialog[Reviewing] = Dialog(name="policy_review", first="reviewed_on",
                 states={"reviewed_on": State(ask_reviewed_on, on_reviewed_on), "note": State(ask_note, on_note)},
                 setup=review_setup)

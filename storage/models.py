@@ -144,6 +144,7 @@ class Outbox(SQLModel, table=True):
     platform_message_id: str = Field(default="", max_length=300)
     last_error: str = Field(default="", max_length=500)
     fallback_sent: bool = False
+    attempt_started_at: datetime | None = None  # first send not known to have failed or succeeded (a crash)
 
 
 class ConversationRef(SQLModel, table=True):

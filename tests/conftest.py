@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from bot.app import App, build
-from bot.settings import Settings
-from tests.helpers import TEST_KEY, FrozenClock, fresh_postgres, postgres_url
+from tests.helpers import FrozenClock, fresh_postgres, make_settings, postgres_url
 
 # Property tests (docs/testing.md): "ci" by default, `--hypothesis-profile=long` for the long run. No example
 # database, so nothing is written into the repository: each failure found is kept as an explicit test instead.
@@ -18,13 +17,6 @@ for _name, _examples, _steps in (("ci", 15, 25), ("long", 400, 60)):
     settings.register_profile(_name, max_examples=_examples, stateful_step_count=_steps, deadline=None, database=None,
                               print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("ci")
-
-
-def make_settings(database_url: str, **extra: str) -> Settings:
-    """Settings for tests: never read the developer's .env or prevent.toml."""
-    values = {"DATABASE_URL": database_url, "PREVENT_DATA_KEY": TEST_KEY,
-              "PREVENT_CONFIG": str(Path(__file__).parent / "does-not-exist.toml"), **extra}
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture

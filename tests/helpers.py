@@ -1,15 +1,20 @@
-"""Test helpers: a frozen clock, a Conversation driver and fresh PostgreSQL databases."""
+"""Test helpers shared by every test module: the clock, a Conversation driver, the CLI, PostgreSQL databases."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
+import sys
+import traceback
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -19,11 +24,15 @@ from sqlmodel import select
 from typer.testing import CliRunner, Result
 
 from bot.app import App
-from bot.delivery import OutboxDispatcher
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.delivery.platforms import DeliveryError, OutboundMessage
+from bot.settings import Settings
 from dialogs.engine import Engine
 from dialogs.messages import Inbound, Reply, UserRef
+from storage import outbox
 from storage.db import utcnow
-from storage.models import Outbox
+from storage.models import Concern, InboundEvent, Outbox
+from storage.outbox import DSL, OutboxKind, StaffDM
 
 LONDON = ZoneInfo("Europe/London")
 TEST_KEY = "dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0xMjM0NTY3ODk"  # 32 made-up bytes, tests only
@@ -174,7 +183,7 @@ async def outbox_due_now(app: App, created_minutes_ago: float = 0) -> None:
             session.add(row)
 
 
-def invoke(workdir: Path, *args: str, env: dict[str, str | None] | None = None, stdin: str = "") -> Result:
+def invoke(workdir: Path, *args: str, env: Mapping[str, str | None] | None = None, stdin: str = "") -> Result:
     """Runs `prevent-bot ARGS` in this process, in `workdir`, on its prevent.db with TEST_KEY (`env` overrides)."""
     from bot.cli import cli
 
@@ -187,3 +196,165 @@ def invoke(workdir: Path, *args: str, env: dict[str, str | None] | None = None, 
         return CliRunner().invoke(cli, list(args), input=stdin, env=settings)
     finally:
         os.chdir(before)
+
+
+def make_settings(database_url: str, **extra: str) -> Settings:
+    """Settings for tests: never read the developer's .env or prevent.toml."""
+    values: dict[str, Any] = {"DATABASE_URL": database_url, "PREVENT_DATA_KEY": TEST_KEY,
+              "PREVENT_CONFIG": str(Path(__file__).parent / "does-not-exist.toml"), **extra}
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class FakePlatform:
+    """Records deliveries; fails the DSL channel while `channel_down`, or its next sends with `fail_once`."""
+
+    name: str = "console"
+    sent: list[OutboundMessage] = field(default_factory=list)
+    channel_down: bool = False
+    fail_once: list[float | None] = field(default_factory=list)
+
+    def add_routes(self, web_app: web.Application) -> None:
+        """No routes."""
+
+    async def deliver(self, message: OutboundMessage) -> str:
+        if self.fail_once and message.destination == DSL:
+            raise DeliveryError("429 rate limited", self.fail_once.pop())
+        if self.channel_down and message.destination == DSL:
+            raise DeliveryError("500 from platform")
+        self.sent.append(message)
+        return f"msg-{message.outbox_id}"
+
+    async def readiness(self) -> list[str]:
+        return []
+
+    async def start(self) -> None:
+        """Nothing to start."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+
+async def queued(app: App, count: int) -> None:
+    """Queues `count` console replies to staff 1, 2, ... in the outbox."""
+    async with app.db.transaction() as session:
+        for n in range(count):
+            await outbox.enqueue(session, app.school_id, "console", StaffDM(n + 1), OutboxKind.REPLY, {"n": n})
+
+
+NEW_KEY = "cm90YXRlZC10ZXN0LWtleS0zMi1ieXRlcy1sb25nLTE"  # 32 made-up bytes, tests only
+
+
+async def retry_now(app: App) -> None:
+    """Makes every event's next attempt due now (instead of waiting for its back-off)."""
+    async with app.db.transaction() as session:
+        for row in (await session.exec(select(InboundEvent))).all():
+            row.next_attempt_at = row.received_at
+            session.add(row)
+
+
+async def start(app: App, email: str = TEACHER_EMAIL) -> Conversation:
+    """Opens a conversation as a teacher (or someone else) and starts raising a concern."""
+    convo = Conversation(app.engine, email)
+    await convo.greet()
+    await convo.tap("go:raise_concern")
+    return convo
+
+
+async def tell_up_to_review(convo: Conversation, category: str = "bullying_none") -> None:
+    """Answers every question with ordinary answers, stopping at the review."""
+    await up_to_category(convo)
+    await tell_from_category(convo, category)
+
+
+async def tell_from_category(convo: Conversation, category: str = "bullying_none") -> None:
+    """Answers from the category on with ordinary answers, stopping at the review."""
+    await convo.tap(category if category != "bullying_none" else "neglect")
+    if category == "radicalisation":
+        await convo.say("Talks about a group online")
+    await convo.say("Came in hungry again, no coat")
+    await convo.say("I haven't eaten since Friday")
+    await convo.say("today 09:00")
+    await convo.say("Form room")
+    await convo.say("Gave breakfast, listened")
+    await convo.say("Nobody else")
+
+
+async def up_to_category(convo: Conversation) -> None:
+    """Answers: not in danger, a child, Jamie Testpupil, Year 9."""
+    await convo.tap("no")
+    await convo.tap("child")
+    await convo.say("Jamie Testpupil")
+    await convo.say("Year 9")
+
+
+async def raised(app: App) -> int:
+    """Raises an ordinary concern as the teacher; returns its id."""
+    convo = await start(app)
+    await tell_up_to_review(convo)
+    await convo.tap("submit")
+    async with app.db.transaction() as session:
+        concern = (await session.exec(select(Concern))).one()
+        assert concern.id is not None
+        return concern.id
+
+
+Line = str | dict[str, object]  # a line typed into `prevent-bot chat --jsonl`: text, or {"choice": ...}
+Replies = list[dict[str, Any]]  # what `chat --jsonl` prints, one JSON object a reply
+
+
+def jsonl(lines: Sequence[Line]) -> str:
+    """Returns the lines as `chat --jsonl` reads them from stdin."""
+    return "".join((json.dumps(x) if isinstance(x, dict) else x) + "\n" for x in lines)
+
+
+def run(workdir: Path, *args: str, lines: Sequence[Line] = (), refused: bool = False,
+        env: Mapping[str, str | None] | None = None) -> Result:
+    """Runs the CLI in this process (`invoke`) on the work directory's database; it must succeed (or, if
+    `refused`, fail). `env` overrides settings."""
+    result = invoke(workdir, *args, env=dict(env or {}), stdin=jsonl(lines))
+    failed = "".join(traceback.format_exception(result.exception)) if result.exception else result.output
+    assert (result.exit_code != 0) if refused else (result.exit_code == 0), failed
+    return result
+
+
+def run_process(workdir: Path, *args: str, lines: Sequence[Line] = (),
+                env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Runs the CLI in a fresh process, as a person would (for the few true end-to-end journeys); it must
+    succeed. The data key is TEST_KEY and the database the work directory's, unless `env` says otherwise."""
+    settings = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
+                **CLI_NOW}
+    settings.pop("PREVENT_DATA_KEY_OLD", None)
+    settings.pop("PREVENT_CONFIG", None)
+    settings.update(env or {})
+    result = subprocess.run([sys.executable, "-m", "bot", *args], input=jsonl(lines), capture_output=True, text=True,
+                            env=settings, cwd=workdir, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def replies_in(out: str) -> Replies:
+    """Returns the reply objects `chat --jsonl` printed."""
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def chat(workdir: Path, email: str, lines: Sequence[Line], env: Mapping[str, str | None] | None = None) -> Replies:
+    """Chats as someone with --jsonl, in this process; returns every reply object."""
+    return replies_in(run(workdir, "chat", "--as", email, "--jsonl", lines=lines, env=env).stdout)
+
+
+def chat_process(workdir: Path, email: str, lines: Sequence[Line]) -> Replies:
+    """Chats as someone with --jsonl in a fresh `prevent-bot` process; returns every reply object."""
+    return replies_in(run_process(workdir, "chat", "--as", email, "--jsonl", lines=lines).stdout)
+
+
+def texts(replies: Replies) -> str:
+    """Returns the replies' text, a line each."""
+    return "\n".join(str(r["text"]) for r in replies)
+
+
+CONCERN: list[Line] = [{"choice": "go:raise_concern"}, {"choice": "no"}, {"choice": "child"}, "Jamie Testpupil",
+                       "Year 9", {"choice": "radicalisation"}, "Shows interest in an extremist group online",
+                       "Says he watches their videos every night", "He said: they are the only ones who get me",
+                       "yesterday 14:30", "Library", "Listened, did not ask leading questions", "Nobody",
+                       {"choice": "submit"}]

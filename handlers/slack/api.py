@@ -28,6 +28,11 @@ class SendFailed(Exception):
         super().__init__(message)
         self.retry_after, self.permanent, self.error = retry_after, permanent, error
 
+    @property
+    def rate_limited(self) -> bool:
+        """True when Slack answered 429: wait `retry_after`, and pace the sends after it."""
+        return self.error == "ratelimited"
+
 
 @dataclass(frozen=True, slots=True)
 class SlackUser:
@@ -42,6 +47,32 @@ class SlackUser:
 
 
 API_TIMEOUT = 15  # seconds for one Web API call
+OUTBOX_EVENT = "prevent_outbox"  # message metadata naming the outbox row (and part) a message was posted for
+HISTORY_LIMIT = 200  # messages a page when looking for an unconfirmed send (Slack's advice: at most 200)
+HISTORY_PAGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """Names the outbox row a post belongs to, and the part number of its first message."""
+
+    outbox: int
+    first: int = 0
+
+
+def _part(message: dict[str, Any], outbox: int, me: tuple[str, str]) -> int | None:
+    """Returns the part number if the bot posted this message for that outbox row, else None."""
+    user, bot = me
+    if not ((user and message.get("user") == user) or (bot and message.get("bot_id") == bot)):
+        return None
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != OUTBOX_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    if not isinstance(payload, dict) or payload.get("outbox") != outbox:
+        return None
+    part = payload.get("part", 0)
+    return part if isinstance(part, int) else None
 
 
 def make_client(token: str, base_url: str) -> AsyncWebClient:
@@ -89,17 +120,70 @@ class SlackApi:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
+        self._self: tuple[str, str] | None = None
 
-    async def post(self, channel: str, messages: list[Message], thread_ts: str = "") -> list[str]:
-        """Posts messages in order; returns their timestamps."""
+    async def post(self, channel: str, messages: list[Message], thread_ts: str = "", tag: Tag | None = None,
+                   skip: dict[int, str] | None = None) -> list[str]:
+        """Posts messages in order, each tagged with its part (`tag`'s first part on); returns their timestamps.
+
+        Parts in `skip` (part -> ts, found already posted) are not posted again; their ts is returned.
+        """
         sent: list[str] = []
-        for message in messages:
+        for n, message in enumerate(messages):
+            part = (tag.first + n) if tag else n
+            if skip and part in skip:
+                sent.append(skip[part])
+                continue
             extra: dict[str, Any] = {"thread_ts": thread_ts} if thread_ts else {}
+            if tag is not None:
+                extra["metadata"] = {"event_type": OUTBOX_EVENT, "event_payload": {"outbox": tag.outbox, "part": part}}
             data = await call("chat.postMessage", self.client.chat_postMessage(
                 channel=channel, text=message.text, blocks=message.blocks, unfurl_links=False,
                 unfurl_media=False, **extra))
             sent.append(str(data.get("ts", "")))
         return sent
+
+    async def tagged(self, channel: str, outbox: int, oldest: float, thread_ts: str = "") -> dict[int, str]:
+        """Finds the bot's own messages since `oldest` tagged with an outbox row: part -> ts.
+
+        Only each message's author, metadata and ts are looked at; nothing read is kept or logged.
+        Reads the channel's history (or the thread under `thread_ts`), HISTORY_PAGES pages at most;
+        raises SendFailed if that is not enough to see back to `oldest`.
+        """
+        me = await self._me()
+        found: dict[int, str] = {}
+        cursor = ""
+        for _ in range(HISTORY_PAGES):
+            data = await self._history(channel, oldest, thread_ts, cursor)
+            for message in data.get("messages") or []:
+                part = _part(message, outbox, me) if isinstance(message, dict) else None
+                if part is not None:
+                    found.setdefault(part, str(message.get("ts", "")))
+            cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor or not data.get("has_more", True):
+                return found
+        raise SendFailed(f"conversations.history: more than {HISTORY_PAGES * HISTORY_LIMIT} messages since "
+                         "the send began; not checked", permanent=True)
+
+    async def _history(self, channel: str, oldest: float, thread_ts: str, cursor: str) -> dict[str, Any]:
+        """Returns one page of a conversation (or a thread) since `oldest`, with message metadata."""
+        common: dict[str, Any] = {"channel": channel, "oldest": f"{oldest:.6f}", "inclusive": True,
+                                  "limit": HISTORY_LIMIT, "include_all_metadata": True, "cursor": cursor or None}
+        if thread_ts:
+            try:
+                return await call("conversations.replies", self.client.conversations_replies(ts=thread_ts, **common))
+            except SendFailed as exc:
+                if exc.error == "thread_not_found":
+                    return {}
+                raise
+        return await call("conversations.history", self.client.conversations_history(**common))
+
+    async def _me(self) -> tuple[str, str]:
+        """Returns the bot's own (user id, bot id), asked once (auth.test)."""
+        if self._self is None:
+            data = await self.whoami()
+            self._self = (str(data.get("user_id") or ""), str(data.get("bot_id") or ""))
+        return self._self
 
     async def update(self, channel: str, ts: str, message: Message) -> None:
         """Replaces a message in place."""

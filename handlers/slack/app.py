@@ -19,7 +19,7 @@ from dialogs.ports import Wording
 from handlers.slack.api import API_TIMEOUT, SlackApi, make_client
 from handlers.slack.listeners import Listeners
 from handlers.slack.ports import ROUTE, EventLedger, HomeSource, Inbox, ReplyQueue, SlackOptions
-from handlers.slack.requests import Signatures, Unaddressed, Unreadable, read_body
+from handlers.slack.requests import Signatures, Unaddressed, Unheard, Unreadable, read_body
 from handlers.slack.talk import Conversations
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,9 @@ class SlackEndpoint:
             return web.json_response({"error": "malformed request"}, status=400)
         except Unaddressed as exc:
             log.info("Slack: acknowledged and dropped a payload without valid ids: %s", exc)
+            return web.Response(status=200)
+        except Unheard as exc:
+            log.info("Slack: acknowledged and dropped a payload no listener takes: %s", exc)
             return web.Response(status=200)
         response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)

@@ -16,13 +16,12 @@ from handlers.slack.blocks import ACTION_PREFIX, read_value
 from handlers.slack.home import RAISE, home_view
 from handlers.slack.payloads import nested_id, part, slack_id
 from handlers.slack.ports import EventLedger, HomeSource, Inbox
+from handlers.slack.requests import COMMAND, EVENTS, SHORTCUTS
 from handlers.slack.talk import DSL_PREFIX, Conversations
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[None]]
-GLOBAL_SHORTCUT = "raise_concern"
-MESSAGE_SHORTCUT = "raise_concern_about_message"
-COMMAND = "/concern"
+GLOBAL_SHORTCUT, MESSAGE_SHORTCUT = SHORTCUTS["shortcut"], SHORTCUTS["message_action"]
 IGNORED_SUBTYPES = {"message_changed", "message_deleted", "bot_message", "channel_join", "message_replied"}
 
 
@@ -49,23 +48,28 @@ class Listeners:
 
     def register(self, bolt: AsyncApp) -> None:
         """Adds the listeners to the Bolt app."""
-        bolt.event("message")(self.on_message)
-        bolt.event("app_mention")(self.on_mention)
-        bolt.event("app_home_opened")(self.on_home)
+        for name, listener in zip(EVENTS, (self.on_message, self.on_mention, self.on_home), strict=True):
+            bolt.event(name)(listener)
         bolt.action(re.compile(f"^{ACTION_PREFIX}:"))(self.on_button)
         bolt.command(COMMAND)(self.on_command)
         bolt.shortcut(GLOBAL_SHORTCUT)(self.on_global_shortcut)
         bolt.shortcut(MESSAGE_SHORTCUT)(self.on_message_shortcut)
 
     async def _once(self, body: dict[str, Any], work: Callable[[], Awaitable[None]]) -> None:
-        """Runs an event's work once per event_id; a failure forgets the id so Slack's retry is processed."""
+        """Runs an event's work once per event_id; a failure forgets the id so Slack's retry is processed.
+
+        A Slack answer that a retry cannot change (an unknown user, say) ends the event instead.
+        """
         event_id = payloads.event_id(body) or ""
         if event_id and not await self.ledger.claim(event_id):
             log.info("dropped a repeated Slack event")
             return
         try:
             await work()
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, SendFailed) and exc.permanent:
+                log.warning("a Slack event was dropped: %s", exc)
+                return
             if event_id:
                 await self.ledger.release(event_id)
             raise
@@ -88,7 +92,7 @@ class Listeners:
             _dropped("message")
             return
         if self.inbox is not None and event_id:
-            # Stored durably, then Slack is answered at once; the turn runs just after (bot/inbox.py).
+            # Stored durably, then Slack is answered at once; the turn runs just after (bot/delivery/inbox.py).
             payload = {"team": team, "user": user, "channel": channel, "text": text, "files": str(files)}
             if not await self.inbox.accept(event_id, f"slack:{team}:{channel}", payload):
                 log.info("dropped a repeated Slack event")

@@ -69,3 +69,46 @@ class HomeSource(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """A member of staff the bot may message: their staff id, school email and Slack id ("" if not known yet)."""
+
+    staff_id: int
+    email: str
+    slack_id: str = ""
+
+
+class SlackPeople(Protocol):
+    """The staff the bot posts to and mentions, from the school's records."""
+
+    async def recipient(self, staff_id: int) -> Recipient | None:
+        """Returns a member of staff by id (None if there is no such person)."""
+        ...
+
+    async def dsl_team(self) -> list[Recipient]:
+        """Returns the DSL team (only people the school file names)."""
+        ...
+
+    async def link(self, staff_id: int, user_id: str) -> None:
+        """Remembers a member of staff's Slack user id, once found by their email."""
+        ...
+
+    def is_dsl(self, email: str) -> bool:
+        """True only for people named in the school file's DSL team."""
+        ...
+
+
+class DirectChannels(Protocol):
+    """The direct-message channel with each Slack user, remembered once opened."""
+
+    async def dm_channel(self, user_id: str) -> str:
+        """Returns the remembered channel ("" if none yet)."""
+        ...
+
+    async def remember_dm(self, user_id: str, channel: str) -> None:
+        """Remembers the channel (it does not change)."""
+        ...
+
+    async def forget_dm(self, user_id: str) -> None:
+        """Forgets a channel Slack no longer accepts."""
+        ...

@@ -12,6 +12,11 @@ from urllib.parse import parse_qsl
 
 from slack_sdk.signature import SignatureVerifier
 
+from handlers.slack.blocks import ACTION_PREFIX
+
+EVENTS = ("message", "app_mention", "app_home_opened")  # the events the listeners take (listeners.py)
+COMMAND = "/concern"
+SHORTCUTS = {"shortcut": "raise_concern", "message_action": "raise_concern_about_message"}  # kind: callback id
 STALE_SECONDS = 5 * 60  # Slack's own limit: an older timestamp may be a replayed request
 TIMESTAMP = re.compile(r"[0-9]{1,12}", re.ASCII)
 SIGNATURE = re.compile(r"v0=[0-9a-f]{64}", re.ASCII)
@@ -23,6 +28,10 @@ class Unreadable(ValueError):
 
 class Unaddressed(ValueError):
     """A Slack payload whose team, user or channel ids are not ids: acknowledged and dropped, never resent."""
+
+
+class Unheard(ValueError):
+    """A Slack payload no listener takes: acknowledged and dropped before Bolt (whose warning quotes parts of it)."""
 
 
 class Signatures:
@@ -52,11 +61,15 @@ def read_body(raw: bytes, content_type: str) -> str:
         raise Unreadable("the body is not UTF-8") from exc
     if content_type == "application/json" or text.startswith("{"):
         _check(text, "the JSON body")
-    elif "payload" in text:
-        payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
-        if payload is not None:
-            _check(payload, "the form's payload")
-    return text  # a form without a payload (a slash command) is all strings
+        return text
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in text:  # as Bolt reads a form: the word anywhere sends it looking for a payload field
+        if "payload" not in fields:  # so Bolt would read "/concern payload" as nothing; Slack shows the 400
+            raise Unreadable("a form with the word payload but no payload field, which Bolt reads as empty")
+        _check(fields["payload"], "the form's payload")
+    elif fields.get("command") != COMMAND and fields.get("ssl_check") != "1":  # ssl_check: answered by Bolt
+        raise Unheard("a form no listener takes")
+    return text  # a slash command is all strings
 
 
 def _check(text: str, what: str) -> None:
@@ -69,6 +82,8 @@ def _check(text: str, what: str) -> None:
         raise Unreadable(f"{what} is not a JSON object")
     if problem := routing_problem(data):
         raise Unreadable(f"{what} has {problem}")
+    if problem := unheard(data):
+        raise Unheard(f"{what} is {problem}")
     if problem := ids_problem(data):
         raise Unaddressed(f"{what} has {problem}")
 
@@ -100,6 +115,23 @@ def routing_problem(data: dict[str, Any]) -> str:
     if not actions or not all(isinstance(a, dict) and not _fields(a, ACTION_ROUTING, "actions[].") for a in actions):
         return "`actions` that are not a list of actions"
     return ""
+
+
+def unheard(data: dict[str, Any]) -> str:
+    """Names what no listener takes ("" when one does): Slack's own check, and the events, actions and shortcuts."""
+    kind = data.get("type")
+    if kind == "url_verification":
+        return ""  # answered by Bolt itself
+    if kind == "event_callback":
+        event = data.get("event")
+        return "" if isinstance(event, dict) and event.get("type") in EVENTS else "an event no listener takes"
+    if kind == "block_actions":
+        action_id = (data.get("actions") or [{}])[0].get("action_id")  # Bolt routes by the first action only
+        ours = isinstance(action_id, str) and action_id.startswith(f"{ACTION_PREFIX}:")
+        return "" if ours else "an action no listener takes"
+    if kind in SHORTCUTS:
+        return "" if data.get("callback_id") == SHORTCUTS[kind] else "a shortcut no listener takes"
+    return "a kind of payload no listener takes"
 
 
 def ids_problem(data: dict[str, Any]) -> str:

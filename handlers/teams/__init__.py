@@ -2,7 +2,16 @@
 
 from handlers.teams.app import ROUTE, TeamsEndpoint, configuration_problems
 from handlers.teams.connector import SendFailed
-from handlers.teams.ports import BOT_TARGET, DSL_TARGET, USER_PREFIX, Member, ReplyQueue, TeamsOptions, TeamsStore
+from handlers.teams.ports import (
+    BOT_TARGET,
+    DSL_TARGET,
+    USER_PREFIX,
+    Member,
+    ReplyQueue,
+    TeamsMessenger,
+    TeamsOptions,
+    TeamsStore,
+)
 
 __all__ = ["BOT_TARGET", "DSL_TARGET", "ROUTE", "USER_PREFIX", "Member", "ReplyQueue", "SendFailed",
-           "TeamsEndpoint", "TeamsOptions", "TeamsStore", "configuration_problems"]
+           "TeamsEndpoint", "TeamsMessenger", "TeamsOptions", "TeamsStore", "configuration_problems"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from types import SimpleNamespace
-from typing import Any
 
 from aiohttp import web
 from botbuilder.core import serializer_helper
@@ -13,14 +12,15 @@ from botbuilder.schema import Activity
 from msrest.exceptions import ClientException
 
 from dialogs.engine import Engine
+from handlers.teams.activities import activity_problem
+from handlers.teams.connector import BotConnector
 from handlers.teams.messenger import Messenger
-from handlers.teams.ports import ReplyQueue, TeamsOptions, TeamsStore, Wording
+from handlers.teams.ports import ReplyQueue, TeamsMessenger, TeamsOptions, TeamsStore, Wording
 from handlers.teams.turns import TeamsTurns
 
 log = logging.getLogger(__name__)
 ROUTE = "/api/messages"
 APP_TYPES = ("singletenant", "multitenant", "userassignedmsi")
-MAX_TEXT = 100_000
 
 
 def configuration_problems(options: TeamsOptions) -> list[str]:
@@ -52,40 +52,6 @@ def make_adapter(options: TeamsOptions) -> CloudAdapter:
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
 
 
-def _is_text(value: object, limit: int = 1_000) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= limit
-
-
-def activity_problem(body: Any) -> str:
-    """Returns why a request body is not a usable activity ("" when it is)."""
-    if not isinstance(body, dict):
-        return "not a JSON object"
-    if not _is_text(body.get("type"), 50):
-        return "no type"
-    service = body.get("serviceUrl")
-    if not _is_text(service) or not str(service).startswith(("https://", "http://")):
-        return "no serviceUrl"
-    conversation, sender = body.get("conversation"), body.get("from")
-    if not isinstance(conversation, dict) or not _is_text(conversation.get("id")):
-        return "no conversation id"
-    if not isinstance(sender, dict) or not _is_text(sender.get("id")):
-        return "no sender"
-    recipient = body.get("recipient")
-    if not isinstance(recipient, dict) or not _is_text(recipient.get("id")):
-        return "no recipient"
-    if not _is_text(body.get("channelId"), 50):
-        return "no channelId"
-    if "text" in body and body["text"] is not None and not isinstance(body["text"], str | None):
-        return "text is not a string"
-    if isinstance(body.get("text"), str) and len(body["text"]) > MAX_TEXT:
-        return "text too long"
-    if body.get("value") is not None and not isinstance(body["value"], dict | str):
-        return "value is not an object"
-    if body.get("id") is not None and not _is_text(body.get("id"), 300):
-        return "bad id"
-    return ""
-
-
 class TeamsEndpoint:
     """The Teams side of the server: adapter, turn handler and proactive messenger."""
 
@@ -96,8 +62,14 @@ class TeamsEndpoint:
         broken = options.authenticated and bool(self.problems)
         self.adapter = make_adapter(options if not broken else TeamsOptions())
         self.usable = not broken
-        self.messenger = Messenger(self.adapter, options.app_id, store)
-        self.turns = TeamsTurns(engine, store, queue, words, options, self.messenger)
+        messenger = Messenger(BotConnector(self.adapter, options.app_id), store)
+        self.messenger: TeamsMessenger = messenger
+        self.turns = TeamsTurns(engine, store, queue, words, options, messenger)
+
+    @property
+    def install_problem(self) -> str:
+        """What the last install event found wrong with the DSL team ("" when nothing)."""
+        return self.turns.installs.problem
 
     def add_routes(self, web_app: web.Application) -> None:
         """Adds POST /api/messages."""

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
+from azure.core.exceptions import DeserializationError  # what msrest raises for an answer it cannot read
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.integration.aiohttp import CloudAdapter
@@ -23,7 +24,8 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientException, HttpOperationError
 
-from handlers.teams.cards import CARD_CONTENT_TYPE, RenderedCard
+from dialogs.messages import Reply
+from handlers.teams.cards import CARD_CONTENT_TYPE, RenderedCard, render
 from handlers.teams.ports import Member
 
 log = logging.getLogger(__name__)
@@ -61,10 +63,14 @@ def failure(exc: BaseException) -> SendFailed:
     status = getattr(response, "status_code", None)
     name = type(exc).__name__
     message = f"Bot Connector answered {status}" if status else f"Bot Connector unreachable ({name})"
+    if isinstance(exc, DeserializationError):
+        message = "the Bot Connector's answer was not JSON (a proxy's error page?)"
     return SendFailed(message, status if isinstance(status, int) else None, _retry_after(exc))
 
 
-FAILURES = (ClientException, HttpOperationError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+# DeserializationError: an answer that is not the connector's JSON (a proxy's error page), raised before the status
+FAILURES = (ClientException, HttpOperationError, DeserializationError, aiohttp.ClientError, OSError,
+            asyncio.TimeoutError)
 
 
 def quiet(context: TurnContext) -> Any:
@@ -87,6 +93,20 @@ def text_activity(text: str, mentions: list[Member] | None = None) -> Activity:
     entities = [Mention(mentioned=ChannelAccount(id=m.user_id, name=m.name), text=f"<at>{escape(m.name)}</at>",
                         type="mention") for m in mentions or []]
     return Activity(type=ActivityTypes.message, text=text, entities=entities or None)
+
+
+def activities_for(replies: list[Reply], heading: str = "") -> list[Activity]:
+    """Renders replies as card activities (a long reply becomes several cards)."""
+    out: list[Activity] = []
+    for index, reply in enumerate(replies):
+        out += [card_activity(card) for card in render(reply, heading=heading if index == 0 else "")]
+    return out
+
+
+def mention_text(text: str, members: list[Member]) -> str:
+    """Returns the text with each member's <at> tag in front, names escaped."""
+    tags = " ".join(f"<at>{escape(m.name)}</at>" for m in members)
+    return f"{tags} {escape(text)}".strip()
 
 
 def escape(text: str) -> str:
@@ -161,17 +181,13 @@ async def open_personal_chat(adapter: CloudAdapter, app_id: str, place: Referenc
     tenant = base.conversation.tenant_id if base.conversation else None
     params = ConversationParameters(is_group=False, bot=base.bot, members=[ChannelAccount(id=user_id)],
                                     tenant_id=tenant, channel_data={"tenant": {"id": tenant}})
-    found: list[str] = []
 
-    async def callback(context: TurnContext) -> None:
-        found.append(context.activity.conversation.id)
+    async def work(context: TurnContext, client: Any) -> str:
+        return str((await client.conversations.create_conversation(params)).id)
 
-    try:
-        await adapter.create_conversation(app_id, callback, params, base.channel_id or "msteams",
-                                          base.service_url, None)
-    except FAILURES as exc:
-        raise failure(exc) from exc
-    conversation = ConversationAccount(id=found[0], conversation_type="personal", tenant_id=tenant)
+    # Not adapter.create_conversation: its client keeps the SDK's retries (seconds of back-off when Teams is away)
+    found = await _run(adapter, app_id, base, work)
+    conversation = ConversationAccount(id=found, conversation_type="personal", tenant_id=tenant)
     reference = ConversationReference(bot=base.bot, user=ChannelAccount(id=user_id), conversation=conversation,
                                       channel_id=base.channel_id or "msteams", service_url=base.service_url)
     return stored(reference)
@@ -186,6 +202,8 @@ def _member(account: Any) -> Member:
 async def member(context: TurnContext, user_id: str) -> Member:
     """Looks a user up in the roster of the current conversation or team."""
     quiet(context)
+    if context.activity.channel_data is None:  # the Emulator sends none; TeamsInfo reads it as an object
+        context.activity.channel_data = {}
     try:
         return _member(await TeamsInfo.get_member(context, user_id))
     except FAILURES as exc:
@@ -234,3 +252,31 @@ async def channel_id_named(context: TurnContext, team_id: str, name: str) -> str
         if (channel.name or "").strip().lower() == name.strip().lower():
             return str(channel.id)
     return None
+
+
+class BotConnector:
+    """The Bot Connector calls proactive messages need, in neutral terms: replies in, activity ids out.
+
+    Implements ports.Connector; with handlers/teams/app.py, turns.py and installs.py, the modules that
+    hold the Bot Framework SDK (docs/teams-sdk.md).
+    """
+
+    def __init__(self, adapter: CloudAdapter, app_id: str) -> None:
+        self.adapter, self.app_id = adapter, app_id
+
+    async def send(self, reference: Reference, replies: list[Reply], heading: str = "", thread: str = "",
+                   mentions: list[Member] | None = None, mention_line: str = "") -> list[str]:
+        """Sends replies as cards to a stored conversation (or a thread in it), an @mention line first if given."""
+        activities = activities_for(replies, heading)
+        if mention_line and activities:
+            lead = text_activity(mention_text(mention_line, mentions or []), mentions)
+            activities[0].text, activities[0].entities = lead.text, lead.entities
+        return await send(self.adapter, self.app_id, reference, activities, thread)
+
+    async def update(self, reference: Reference, activity_id: str, reply: Reply) -> None:
+        """Replaces a card the bot sent earlier with this reply's first card."""
+        await update(self.adapter, self.app_id, reference, activity_id, activities_for([reply])[0])
+
+    async def open_personal_chat(self, place: Reference, user_id: str) -> Reference:
+        """Creates (or finds) the bot's personal chat with a user, from a conversation it knows."""
+        return await open_personal_chat(self.adapter, self.app_id, place, user_id)

@@ -9,7 +9,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import ChannelAccount, ConversationAccount, ConversationReference
 
-from handlers.teams import connector
+import handlers.teams.connector as connector
 from handlers.teams.connector import SendFailed
 from handlers.teams.ports import DSL_TARGET, USER_PREFIX, TeamsOptions, TeamsStore
 

@@ -88,3 +88,55 @@ class Wording(Protocol):
     def __call__(self, key: str, **values: object) -> str:
         """Returns the text for a key, with values filled in."""
         ...
+
+
+Reference = dict[str, object]  # a conversation reference as stored (the SDK's ConversationReference, serialised)
+
+
+class Connector(Protocol):
+    """How proactive messages reach Teams (connector.BotConnector, over the Bot Framework SDK)."""
+
+    async def send(self, reference: Reference, replies: list[Reply], heading: str = "", thread: str = "",
+                   mentions: list[Member] | None = None, mention_line: str = "") -> list[str]:
+        """Sends replies to a stored conversation (or a thread in it); returns the activity ids."""
+        ...
+
+    async def update(self, reference: Reference, activity_id: str, reply: Reply) -> None:
+        """Replaces a message the bot sent earlier."""
+        ...
+
+    async def open_personal_chat(self, place: Reference, user_id: str) -> Reference:
+        """Creates (or finds) the bot's personal chat with a user; returns its reference."""
+        ...
+
+
+class TeamsMessenger(Protocol):
+    """Proactive messages in neutral terms, what bot/ sends through (messenger.Messenger implements it).
+
+    Every failure is a connector.SendFailed, with the HTTP status when Teams answered.
+    """
+
+    async def to_person(self, user_id: str, replies: list[Reply], heading: str = "") -> list[str]:
+        """Sends replies to someone's personal chat (opened if needed); returns the activity ids."""
+        ...
+
+    async def forget_person(self, user_id: str) -> None:
+        """Forgets someone's personal chat that Teams refused for good."""
+        ...
+
+    async def to_dsl(self, replies: list[Reply], mentions: list[Member] | None = None,
+                     mention_line: str = "") -> list[str]:
+        """Posts replies in the DSL channel, an @mention of each member first when a line is given."""
+        ...
+
+    async def update_dsl_card(self, activity_id: str, reply: Reply) -> None:
+        """Replaces the alert card in the DSL channel with its current state."""
+        ...
+
+    async def dsl_thread(self, activity_id: str, replies: list[Reply]) -> list[str]:
+        """Replies in the alert's thread in the DSL channel."""
+        ...
+
+    async def dsl_channel_known(self) -> bool:
+        """True once the bot has been added to the DSL team's channel."""
+        ...

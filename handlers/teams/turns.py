@@ -9,10 +9,10 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+import handlers.teams.connector as connector
 from dialogs.engine import Engine
 from dialogs.intents import normalise
 from dialogs.messages import Inbound, Reply, UserRef
-from handlers.teams import connector
 from handlers.teams.cards import render
 from handlers.teams.connector import SendFailed
 from handlers.teams.installs import Installs
@@ -147,7 +147,7 @@ class TeamsTurns:
         if member is None:
             await self._send_here(context, [Reply(self.words("teams.unknown_user"))])
             return
-        text = TurnContext.remove_recipient_mention(activity) if activity.text else ""
+        text = without_bot_mention(activity)
         inbound = self.inbound(context, member, value, text)
         command = START_COMMANDS.get(normalise(text or ""))
         replies = await (self.engine.start(inbound, command) if command and value is None
@@ -161,16 +161,14 @@ class TeamsTurns:
         except connector.FAILURES as exc:
             log.info("typing indicator not sent: %s", connector.failure(exc))
 
-    async def _send_here(self, context: TurnContext, replies: list[Reply]) -> None:
-        """Replies in the conversation the activity came from."""
-        await context.send_activities(activities_for(replies))
+    async def _send_here(self, context: TurnContext, replies: list[Reply]) -> bool:
+        """Replies in the conversation the activity came from; False when Teams cannot take it now."""
+        return await _send(context, activities_for(replies))
 
     async def _reply_personal(self, context: TurnContext, user_id: str, replies: list[Reply]) -> None:
         """Answers in personal chat; if Teams cannot take it now, the outbox delivers it later."""
-        try:
-            await self._send_here(context, replies)
-        except connector.FAILURES as exc:
-            log.warning("reply not sent (%s); queued for the outbox", connector.failure(exc))
+        if not await self._send_here(context, replies):
+            log.warning("reply queued for the outbox")
             await self.queue.queue(user_id, replies)
 
     async def greet_personal(self, context: TurnContext, user_id: str) -> None:
@@ -209,11 +207,34 @@ class TeamsTurns:
             link = f"https://teams.microsoft.com/l/chat/0/0?users=28:{self.options.app_id}"
             content = activities[-1].attachments[0].content
             content["actions"] = [{"type": "Action.OpenUrl", "title": self.words("teams.open_chat"), "url": link}]
-        await context.send_activities(activities)
+        await _send(context, activities)  # if it is lost, the personal chat below still greets them
         user_id = context.activity.from_property.id
         member = await self.who(context, user_id)
         if member is not None:
             await self.to_personal(user_id, await self.engine.greet(self.inbound(context, member)))
+
+
+async def _send(context: TurnContext, activities: list[Activity]) -> bool:
+    """Sends activities to the conversation in hand; a connector that fails is logged (no content), False."""
+    try:
+        await context.send_activities(activities)
+    except connector.FAILURES as exc:
+        log.warning("reply not sent: %s", connector.failure(exc))
+        return False
+    return True
+
+
+def without_bot_mention(activity: Activity) -> str:
+    """Returns the text without the tags of mentions of the bot (the SDK's own version trips on odd entities)."""
+    text = activity.text or ""
+    bot = getattr(activity.recipient, "id", None)
+    for entity in activity.entities or []:
+        extra = getattr(entity, "additional_properties", None) or {}
+        mentioned, tag = extra.get("mentioned"), extra.get("text")
+        if (str(getattr(entity, "type", "")).lower() == "mention" and isinstance(mentioned, dict)
+                and mentioned.get("id") == bot and isinstance(tag, str) and tag):
+            text = text.replace(tag, "")
+    return text
 
 
 def sent_files(activity: Activity) -> int:

@@ -12,8 +12,7 @@ from sqlmodel import select
 
 from bot.app import App
 from storage.models import Concern
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import DSL_EMAIL, LONDON, Conversation, FrozenClock, invoke
+from tests.helpers import DSL_EMAIL, LONDON, Conversation, FrozenClock, invoke, start, tell_up_to_review
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ import getpass
 import json
 from pathlib import Path
 
-from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import DSL_EMAIL, TEACHER_EMAIL
+from tests.helpers import CONCERN, DSL_EMAIL, TEACHER_EMAIL, chat, run
 
 
 def test_the_audit_log_shows_views_decisions_and_refusals(tmp_path: Path) -> None:
     chat(tmp_path, TEACHER_EMAIL, CONCERN)
     [alert] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
-    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}
     chat(tmp_path, DSL_EMAIL, [{"choice": buttons["View details"]}, {"choice": buttons["Acknowledge"]}])
     chat(tmp_path, TEACHER_EMAIL, [{"choice": buttons["View details"]}])  # not on the DSL team
 
@@ -30,4 +29,3 @@ def test_the_audit_log_shows_views_decisions_and_refusals(tmp_path: Path) -> Non
     looked = json.loads(run(tmp_path, "audit", "--actor", "cli:" + getpass.getuser(), "--json").stdout)
     assert [(row["action"], row["target"]) for row in looked] == [("audit.view", "C-2026-0001"), ("audit.view", "")]
     assert "Nothing in the audit log matches" in run(tmp_path, "audit", "--concern", "C-2026-0999").stdout
-

@@ -6,8 +6,7 @@ import json
 import stat
 from pathlib import Path
 
-from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import TEACHER_EMAIL, invoke
+from tests.helpers import CONCERN, TEACHER_EMAIL, chat, invoke, run
 
 
 def test_a_backup_is_a_private_checked_copy_that_opens_with_the_key(tmp_path: Path) -> None:

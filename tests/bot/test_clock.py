@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.app import build
 from bot.config import demo_text, parse
 from storage.clock import running_from, utcnow
-from tests.conftest import make_settings
+from tests.helpers import make_settings
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, demo_text, load, parse
-from bot.directory import SchoolDirectory
+from bot.services.directory import SchoolDirectory
 from tests.helpers import CLI_NOW
 
 EXAMPLE = Path(__file__).parents[2] / "prevent.example.toml"
@@ -97,9 +97,9 @@ def test_who_is_on_duty_by_weekday() -> None:
 
 
 async def test_doctor_names_school_weekdays_with_no_dsl_on_duty(tmp_path: Path) -> None:
-    from bot.admin import run_doctor
     from bot.app import build
-    from tests.conftest import make_settings
+    from bot.checks import run_doctor
+    from tests.helpers import make_settings
 
     gap = demo_text().replace('on_duty = ["mon", "tue", "wed", "thu", "fri"]', 'on_duty = ["mon", "tue"]')
     app = await build(make_settings(f"sqlite:///{tmp_path / 'p.db'}"), config=parse(gap, "prevent.toml"))

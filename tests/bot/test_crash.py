@@ -25,6 +25,7 @@ def test_thirty_kills_lose_nothing_and_tell_nothing_twice() -> None:
     assert figure(output, "concerns lost") == 0, output
     assert figure(output, "concerns duplicated") == 0, output
     assert figure(output, "DSL alerts duplicated or missing") == 0, output
+    assert figure(output, "outbox messages posted twice") == 0, output
     told = re.search(r"(\d+) concerns told", output)
     assert told is not None and int(told.group(1)) >= 30, output  # the people really did get through
     assert run.returncode == 0, output

@@ -8,8 +8,7 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import DSL_EMAIL, TEACHER_EMAIL
+from tests.helpers import CONCERN, DSL_EMAIL, TEACHER_EMAIL, Line, chat, run
 
 
 def audits(workdir: Path) -> list[tuple[str, int]]:
@@ -20,7 +19,7 @@ def audits(workdir: Path) -> list[tuple[str, int]]:
 def test_export_holds_the_whole_record_and_is_audited(tmp_path: Path) -> None:
     chat(tmp_path, TEACHER_EMAIL, CONCERN)
     [alert] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
-    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}
     chat(tmp_path, DSL_EMAIL, [{"choice": buttons["Acknowledge"]}, {"choice": buttons["Add note"]},
                                "Spoke to form tutor; parents to be called today"])
 
@@ -78,11 +77,11 @@ def test_export_refuses_rather_than_give_a_partial_or_overwrite(tmp_path: Path) 
 
 def test_a_prevent_referral_draft_uses_the_dfe_headings_and_marks_the_gaps(tmp_path: Path) -> None:
     chat(tmp_path, TEACHER_EMAIL, CONCERN)  # Prevent
-    neglect = [*CONCERN[:5], {"choice": "neglect"}, "Came in hungry again", "I haven't eaten since Friday",
+    neglect: list[Line] = [*CONCERN[:5], {"choice": "neglect"}, "Came in hungry again", "I haven't eaten since Friday",
                "today 09:00", "Form room", "Gave breakfast", "Nobody", {"choice": "submit"}]
     chat(tmp_path, TEACHER_EMAIL, neglect)
     [alert, _] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
-    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}
     chat(tmp_path, DSL_EMAIL, [{"choice": buttons["Add note"]}, "Spoke to mum; she is worried about his phone use"])
 
     draft = run(tmp_path, "concerns", "export", "--pupil", "Jamie Testpupil", "--prevent-referral",

@@ -9,12 +9,11 @@ from sqlmodel import select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
 from dialogs.messages import UserRef
 from dialogs.ports import SavedSession
 from storage.models import InboundEvent
-from tests.conftest import make_settings
-from tests.helpers import FrozenClock
+from tests.helpers import FrozenClock, make_settings, retry_now
 
 
 @pytest.fixture
@@ -23,14 +22,6 @@ async def any_app(any_db_url: str) -> AsyncIterator[App]:
     built = await build(make_settings(any_db_url), config=parse(demo_text(), "demo"), clock=FrozenClock())
     yield built
     await built.close()
-
-
-async def retry_now(app: App) -> None:
-    """Makes every event's next attempt due now (instead of waiting for its back-off)."""
-    async with app.db.transaction() as session:
-        for row in (await session.exec(select(InboundEvent))).all():
-            row.next_attempt_at = row.received_at
-            session.add(row)
 
 
 async def rows(app: App) -> list[InboundEvent]:
@@ -168,7 +159,7 @@ async def test_one_batch_skips_ids_stored_before_and_repeats_within_it(any_app: 
                                     inbox.accept("Ev2", "slack:T:D2", {"text": "new"}),
                                     inbox.accept("Ev2", "slack:T:D2", {"text": "new, retried at once"}),
                                     inbox.accept("Ev3", "slack:T:D3", {"text": "also new"}))
-    assert accepted == [False, True, False, True]
+    assert list(accepted) == [False, True, False, True]
     stored = {row.event_id: any_app.db.cipher.decrypt(row.payload_enc) for row in await rows(any_app)}
     assert stored == {"Ev1": '{"text": "first"}', "Ev2": '{"text": "new"}', "Ev3": '{"text": "also new"}'}
 

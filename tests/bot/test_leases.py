@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from typing import TypedDict
 
 import pytest
 from sqlalchemy import delete
@@ -12,18 +13,25 @@ from sqlmodel import col, select
 
 from bot.app import App, build, sync_school_file
 from bot.config import demo_text, parse
-from bot.delivery import OutboxDispatcher
-from bot.inbox import DbInbox, Doorbell, InboxWorker
-from bot.leases import Lease
+from bot.delivery.dispatcher import OutboxDispatcher
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.leases import Lease
 from storage import leases
 from storage.db import utcnow
 from storage.models import InboundEvent, Outbox, Policy, Staff
-from tests.bot.test_delivery import FakePlatform, queued
-from tests.conftest import make_settings
-from tests.helpers import FrozenClock
+from tests.helpers import FakePlatform, FrozenClock, make_settings, queued
 
-FAST = {"seconds": 3.0, "renew_seconds": 0.5, "standby_seconds": 0.05}  # room for a slow CI machine
-SHORT = {"seconds": 1.0, "renew_seconds": 0.3, "standby_seconds": 0.05}  # to watch a lease run out
+
+class Timing(TypedDict):
+    """A lease's timings, as Lease takes them."""
+
+    seconds: float
+    renew_seconds: float
+    standby_seconds: float
+
+
+FAST: Timing = {"seconds": 3.0, "renew_seconds": 0.5, "standby_seconds": 0.05}  # room for a slow CI machine
+SHORT: Timing = {"seconds": 1.0, "renew_seconds": 0.3, "standby_seconds": 0.05}  # to watch a lease run out
 
 
 @pytest.fixture
@@ -80,7 +88,8 @@ async def test_two_instances_send_each_outbox_row_once_and_the_second_takes_over
         two_instances: tuple[App, App]) -> None:
     first, second = two_instances
     platforms = FakePlatform(), FakePlatform()
-    dispatchers = [OutboxDispatcher(app.db, {"console": platform}, timedelta(minutes=5), poll_seconds=0.05)
+    dispatchers = [OutboxDispatcher(app.db, app.concerns, {"console": platform}, timedelta(minutes=5),
+                                    poll_seconds=0.05)
                    for app, platform in zip(two_instances, platforms, strict=True)]
     held = [Lease(first.db, **FAST), Lease(second.db, **FAST)]
     keepers = [asyncio.create_task(lease.keep()) for lease in held]
@@ -184,7 +193,7 @@ async def test_instances_starting_together_set_the_school_up_once(any_db_url: st
             config = parse(demo_text().replace('slug = "demo"', f'slug = "new-{n}"'), "demo")
             await sync_school_file(apps[0].db, config)
             async with apps[0].db.transaction() as session:
-                await session.exec(delete(Policy))  # type: ignore[call-overload]
+                await session.exec(delete(Policy))
             ids = await asyncio.gather(*(sync_school_file(app.db, config) for app in apps))
             assert len(set(ids)) == 1
             async with apps[0].db.transaction() as session:

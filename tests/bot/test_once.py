@@ -11,17 +11,24 @@ from sqlmodel import col, func, select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
 from dialogs.engine import ONCE
 from dialogs.messages import Inbound
 from dialogs.ports import ConcernDraft, Person, SavedSession
 from storage import people
 from storage.models import Audit, Concern, ConcernEvent, InboundEvent, Outbox, TrainingRecord
-from tests.bot.test_inbox import retry_now
-from tests.conftest import make_settings
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, Conversation, FrozenClock
-from tests.reminders.conftest import make_app
+from tests.helpers import (
+    DEPUTY_EMAIL,
+    DSL_EMAIL,
+    TEACHER_EMAIL,
+    Conversation,
+    FrozenClock,
+    make_settings,
+    retry_now,
+    start,
+    tell_up_to_review,
+)
+from tests.reminders.harness import make_app
 
 PLATFORM = "console"
 
@@ -223,4 +230,3 @@ async def test_an_allegation_route_shown_by_a_turn_that_died_is_audited_once(app
     await convo.tap("adult")
     await die_then_replay(app, convo, "Ev-head", choice="no")
     assert await count(app, Audit, col(Audit.action) == "allegation.directed") == 1
-

@@ -12,16 +12,23 @@ from sqlalchemy.engine import Connection
 from sqlmodel import select
 
 from bot.app import App, build
-from bot.concerns import named_pupils
 from bot.config import demo_text, parse
+from bot.services.concerns import named_pupils
 from storage import concerns as concern_store
 from storage.db import alembic_config
 from storage.models import Concern, PupilName
-from tests.bot.test_rekey import NEW_KEY
-from tests.conftest import make_settings
-from tests.dialogs.test_raise_concern import start, tell_from_category
-from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import TEACHER_EMAIL, FrozenClock
+from tests.helpers import (
+    CONCERN,
+    NEW_KEY,
+    TEACHER_EMAIL,
+    FrozenClock,
+    Line,
+    chat,
+    make_settings,
+    run,
+    start,
+    tell_from_category,
+)
 
 
 @pytest.mark.parametrize(("typed", "names"), [
@@ -39,7 +46,7 @@ def test_each_full_name_is_taken_from_what_was_typed(typed: str, names: list[str
 
 
 def test_export_finds_a_concern_about_several_children_by_each_name(tmp_path: Path) -> None:
-    several = [*CONCERN[:2], {"choice": "children"}, "Jamie Testpupil, Robin Madeup", *CONCERN[4:]]
+    several: list[Line] = [*CONCERN[:2], {"choice": "children"}, "Jamie Testpupil, Robin Madeup", *CONCERN[4:]]
     chat(tmp_path, TEACHER_EMAIL, several)
 
     def exported(name: str) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bot.cli_support import parse_reference
+from bot.cli.support import parse_reference
 from tests.dialogs.fuzz_inputs import free_text
 from tests.helpers import invoke
 

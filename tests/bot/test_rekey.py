@@ -9,22 +9,32 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import DbInbox, Doorbell
-from bot.rekey import key_problems, reseal_all
+from bot.delivery.inbox import DbInbox, Doorbell
+from bot.services.keys import key_problems, reseal_all
 from storage import concerns as concern_store
 from storage import sealed
 from storage.crypto import Cipher, sealed_prefix
 from storage.models import DialogSession, PupilName
-from tests.conftest import make_settings
-from tests.dialogs.test_raise_concern import start, tell_up_to_review, up_to_category
-from tests.handlers.test_console import CONCERN, chat, run
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY, FrozenClock
+from tests.helpers import (
+    CONCERN,
+    DEPUTY_EMAIL,
+    DSL_EMAIL,
+    NEW_KEY,
+    TEACHER_EMAIL,
+    TEST_KEY,
+    FrozenClock,
+    chat,
+    make_settings,
+    run,
+    start,
+    tell_up_to_review,
+    up_to_category,
+)
 
-NEW_KEY = "cm90YXRlZC10ZXN0LWtleS0zMi1ieXRlcy1sb25nLTE"  # 32 made-up bytes, tests only
 ROTATING = {"PREVENT_DATA_KEY": NEW_KEY, "PREVENT_DATA_KEY_OLD": TEST_KEY}
 NEW_ONLY = {"PREVENT_DATA_KEY": NEW_KEY}
 OLD_ID, NEW_ID = Cipher.from_keys(TEST_KEY).current_id, Cipher.from_keys(NEW_KEY).current_id
@@ -51,7 +61,7 @@ def doctor(workdir: Path, keys: dict[str, str]) -> str:
 def test_rotating_the_key_loses_nothing_and_rekey_finishes_it(tmp_path: Path) -> None:
     chat(tmp_path, TEACHER_EMAIL, CONCERN)  # C-2026-0001, sealed with the first key
     [alert] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
-    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}
     chat(tmp_path, DSL_EMAIL, [{"choice": buttons["Acknowledge"]}, {"choice": buttons["Add note"]},
                                "Spoke to form tutor"])
     chat(tmp_path, TEACHER_EMAIL, CONCERN[:5])  # a second concern, stopped half-way (at the category)
@@ -164,7 +174,7 @@ async def test_a_damaged_value_is_left_and_reported_and_the_rest_are_resealed(
     app = await built(sqlite_url, clock, PREVENT_DATA_KEY=NEW_KEY, PREVENT_DATA_KEY_OLD=TEST_KEY)
     try:
         async with app.db.transaction() as session:
-            [broken, whole] = (await session.exec(select(DialogSession).order_by(DialogSession.id))).all()
+            [broken, whole] = (await session.exec(select(DialogSession).order_by(col(DialogSession.id)))).all()
             broken.data_enc = damaged(broken.data_enc)
             session.add(broken)
         with caplog.at_level("ERROR"):

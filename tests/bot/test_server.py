@@ -19,8 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import App
 from bot.server import build_web_app
 from storage.db import Database, make_engine, utcnow
-from tests.bot.test_delivery import FakePlatform
-from tests.helpers import CLI_NOW, TEST_KEY
+from tests.helpers import CLI_NOW, TEST_KEY, FakePlatform
 
 
 class BrokenPlatform(FakePlatform):

@@ -20,8 +20,7 @@ from bot.app import App, build
 from bot.config import SchoolConfig, demo_text, parse
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.ports import ConcernDraft, Person, SavedSession, SessionStore
-from tests.conftest import make_settings
-from tests.helpers import FrozenClock
+from tests.helpers import FrozenClock, make_settings
 
 T = TypeVar("T")
 _DEMO: SchoolConfig | None = None

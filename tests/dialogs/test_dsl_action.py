@@ -8,18 +8,7 @@ from sqlmodel import select
 
 from bot.app import App
 from storage.models import Audit, Concern, ConcernEvent, Outbox
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, Conversation
-
-
-async def raised(app: App) -> int:
-    convo = await start(app)
-    await tell_up_to_review(convo)
-    await convo.tap("submit")
-    async with app.db.transaction() as session:
-        concern = (await session.exec(select(Concern))).one()
-        assert concern.id is not None
-        return concern.id
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, Conversation, raised
 
 
 async def outbox(app: App, kind: str) -> list[Outbox]:

@@ -17,12 +17,19 @@ from dialogs.intents import pick
 from dialogs.messages import Inbound, Reply
 from handlers.console import ConsoleChat
 from storage.models import Audit, Concern, ConcernEvent, Outbox, TrainingRecord
-from tests.conftest import make_settings
 from tests.dialogs import fuzz_inputs as inputs
 from tests.dialogs.fuzz_harness import CrashingStore, SimulatedCrash
-from tests.dialogs.test_dsl_action import raised
-from tests.dialogs.test_raise_concern import start, tell_from_category, tell_up_to_review
-from tests.helpers import DSL_EMAIL, TEACHER_EMAIL, Conversation, FrozenClock
+from tests.helpers import (
+    DSL_EMAIL,
+    TEACHER_EMAIL,
+    Conversation,
+    FrozenClock,
+    make_settings,
+    raised,
+    start,
+    tell_from_category,
+    tell_up_to_review,
+)
 
 INT64_MAX = 2**63 - 1
 PICK_ONE = "Sorry, I didn't recognise that. Please choose one of the options below (you can type its number)."

@@ -10,43 +10,15 @@ from bot.app import App, build
 from bot.config import demo_text, parse
 from storage import concerns as concern_store
 from storage.models import Audit, Concern, DialogSession, Outbox
-from tests.conftest import make_settings
-from tests.helpers import TEACHER_EMAIL, Conversation, FrozenClock
-
-
-async def start(app: App, email: str = TEACHER_EMAIL) -> Conversation:
-    """Opens a conversation as a teacher (or someone else) and starts raising a concern."""
-    convo = Conversation(app.engine, email)
-    await convo.greet()
-    await convo.tap("go:raise_concern")
-    return convo
-
-
-async def tell_up_to_review(convo: Conversation, category: str = "bullying_none") -> None:
-    """Answers every question with ordinary answers, stopping at the review."""
-    await up_to_category(convo)
-    await tell_from_category(convo, category)
-
-
-async def tell_from_category(convo: Conversation, category: str = "bullying_none") -> None:
-    """Answers from the category on with ordinary answers, stopping at the review."""
-    await convo.tap(category if category != "bullying_none" else "neglect")
-    if category == "radicalisation":
-        await convo.say("Talks about a group online")
-    await convo.say("Came in hungry again, no coat")
-    await convo.say("I haven't eaten since Friday")
-    await convo.say("today 09:00")
-    await convo.say("Form room")
-    await convo.say("Gave breakfast, listened")
-    await convo.say("Nobody else")
-
-
-async def up_to_category(convo: Conversation) -> None:
-    """Answers: not in danger, a child, Jamie Testpupil, Year 9."""
-    await convo.tap("no")
-    await convo.tap("child")
-    await convo.say("Jamie Testpupil")
-    await convo.say("Year 9")
+from tests.helpers import (
+    TEACHER_EMAIL,
+    Conversation,
+    FrozenClock,
+    make_settings,
+    start,
+    tell_up_to_review,
+    up_to_category,
+)
 
 
 def facts(convo: Conversation) -> dict[str, str]:

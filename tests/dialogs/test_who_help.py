@@ -1,7 +1,9 @@
 """Who do I talk to, and help from the content file."""
 
+from datetime import datetime
+
 from bot.app import App
-from tests.helpers import TEACHER_EMAIL, Conversation
+from tests.helpers import LONDON, TEACHER_EMAIL, Conversation, FrozenClock
 
 
 async def test_who_gives_today_contacts_and_numbers(app: App) -> None:
@@ -39,7 +41,7 @@ async def test_help_topic_by_typed_words(app: App) -> None:
 async def test_wording_can_be_overridden_by_the_school(tmp_path: object) -> None:
     from pathlib import Path
 
-    from bot.wording import Words
+    from bot.services.wording import Words
 
     override = Path(str(tmp_path)) / "ours.toml"
     override.write_text('[menu]\nraise = "Tell the DSL about a worry"\n'
@@ -49,3 +51,13 @@ async def test_wording_can_be_overridden_by_the_school(tmp_path: object) -> None
     assert words("menu.who") == "Who do I talk to?"
     assert ("local", "Our policy") in words.help_topics()
     assert words("no.such.key") == "no.such.key"
+
+
+async def test_a_deputy_on_duty_is_not_also_called_missing(app: App, clock: FrozenClock) -> None:
+    clock.now = datetime(2026, 11, 27, 10, 0, tzinfo=LONDON)  # a Friday: the demo deputy is on duty too
+    convo = Conversation(app.engine, TEACHER_EMAIL)
+    await convo.tap("go:who", token=None)
+    facts = dict(convo.replies[0].facts)
+    assert "Alex Example" in facts["DSL on duty today"] and "Sam Sample" in facts["DSL on duty today"]
+    assert "Deputy DSLs" not in facts  # it said "Nobody is listed — speak to the headteacher"
+    assert "Nobody is listed" not in convo.text

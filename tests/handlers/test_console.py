@@ -1,17 +1,15 @@
-"""The console journey, scripted through `prevent-bot chat --jsonl` as real subprocesses."""
+"""The console journey, scripted through `prevent-bot chat --jsonl`: the whole journey and a restart as real
+processes, the rest in this process."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import CLI_NOW, DSL_EMAIL, TEACHER_EMAIL, TEST_KEY
+from tests.helpers import CONCERN, DSL_EMAIL, TEACHER_EMAIL, chat, chat_process, run, texts
 
 
 @pytest.fixture
@@ -19,61 +17,26 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(workdir: Path, *args: str, lines: list[object] | None = None, refused: bool = False,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Runs the CLI in a fresh process against the work directory's database; it must succeed (or, if
-    `refused`, fail). `env` overrides settings (the data key is TEST_KEY and the database is the work
-    directory's otherwise)."""
-    settings = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
-                **CLI_NOW}
-    settings.pop("PREVENT_DATA_KEY_OLD", None)
-    settings.pop("PREVENT_CONFIG", None)
-    settings.update(env or {})
-    stdin = "".join((json.dumps(x) if isinstance(x, dict) else str(x)) + "\n" for x in lines or [])
-    result = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                            env=settings, cwd=workdir, timeout=120, check=False)
-    assert (result.returncode != 0) if refused else (result.returncode == 0), result.stderr
-    return result
-
-
-def chat(workdir: Path, email: str, lines: list[object],
-         env: dict[str, str] | None = None) -> list[dict[str, object]]:
-    """Chats as someone with --jsonl; returns every reply object."""
-    out = run(workdir, "chat", "--as", email, "--jsonl", lines=lines, env=env).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def texts(replies: list[dict[str, object]]) -> str:
-    return "\n".join(str(r["text"]) for r in replies)
-
-
-CONCERN = [{"choice": "go:raise_concern"}, {"choice": "no"}, {"choice": "child"}, "Jamie Testpupil", "Year 9",
-           {"choice": "radicalisation"}, "Shows interest in an extremist group online",
-           "Says he watches their videos every night", "He said: they are the only ones who get me",
-           "yesterday 14:30", "Library", "Listened, did not ask leading questions", "Nobody",
-           {"choice": "submit"}]
-
-
 def test_whole_journey_between_reporter_and_dsl(workdir: Path) -> None:
-    reporter = chat(workdir, TEACHER_EMAIL, CONCERN)
+    reporter = chat_process(workdir, TEACHER_EMAIL, CONCERN)
     assert reporter[0]["choices"] and reporter[0]["expects"] == "choice"
     assert all(set(r) >= {"text", "choices", "expects"} for r in reporter)
     assert "C-2026-0001" in texts(reporter)
 
-    first_look = chat(workdir, DSL_EMAIL, [])
+    first_look = chat_process(workdir, DSL_EMAIL, [])
     [alert] = [r for r in first_look if r["notification"]]
     assert "C-2026-0001" in str(alert["text"])
     assert "Jamie" not in json.dumps(alert) and "extremist" not in json.dumps(alert)
-    buttons = {c["label"]: c["id"] for c in alert["choices"]}  # type: ignore[union-attr]
+    buttons = {c["label"]: c["id"] for c in alert["choices"]}
 
-    dsl = chat(workdir, DSL_EMAIL, [{"choice": buttons["View details"]}, {"choice": buttons["Acknowledge"]},
+    dsl = chat_process(workdir, DSL_EMAIL, [{"choice": buttons["View details"]}, {"choice": buttons["Acknowledge"]},
                                     {"choice": buttons["Close"]}, {"choice": "monitor"},
                                     "Mentoring in place; will review at half term"])
     shown = json.dumps(dsl)
     assert "they are the only ones who get me" in shown
     assert "acknowledged C-2026-0001" in shown and "C-2026-0001 is closed" in shown
 
-    later = chat(workdir, TEACHER_EMAIL, [])
+    later = chat_process(workdir, TEACHER_EMAIL, [])
     news = [str(r["text"]) for r in later if r["notification"]]
     assert len(news) == 2
     assert "picked up" in news[0] and "closed" in news[1]
@@ -90,11 +53,11 @@ def test_whole_journey_between_reporter_and_dsl(workdir: Path) -> None:
 
 
 def test_half_told_concern_survives_a_restart(workdir: Path) -> None:
-    chat(workdir, TEACHER_EMAIL, CONCERN[:5])
-    again = chat(workdir, TEACHER_EMAIL, [])
+    chat_process(workdir, TEACHER_EMAIL, CONCERN[:5])
+    again = chat_process(workdir, TEACHER_EMAIL, [])
     assert "Welcome back" in texts(again)
     assert "What kind of concern" in str(again[-1]["text"])
-    finished = chat(workdir, TEACHER_EMAIL, CONCERN[5:])
+    finished = chat_process(workdir, TEACHER_EMAIL, CONCERN[5:])
     assert "C-2026-0001" in texts(finished)
 
 

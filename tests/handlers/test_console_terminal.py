@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from bot.wording import Words
+from bot.services.wording import Words
 from dialogs.messages import Inbound, Reply
 from handlers import console
 from handlers.console import chat_on_stdio

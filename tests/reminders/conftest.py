@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime
-from pathlib import Path
+from datetime import datetime
 
 import pytest
 
-from bot.app import App, build
-from bot.config import SchoolConfig, Term, demo_text, parse
-from bot.reminders.plans import School
-from bot.reminders.staff_import import import_staff
-from bot.scheduler import school_of
-from tests.conftest import make_settings
+from bot.app import App
+from bot.jobs.plans import School
+from bot.jobs.scheduler import school_of
 from tests.helpers import LONDON, FrozenClock
-
-STAFF_CSV = Path(__file__).parents[2] / "examples" / "staff.csv"
-TERMS = [Term(start=date(2026, 9, 2), end=date(2026, 10, 23)), Term(start=date(2026, 11, 2), end=date(2026, 12, 18)),
-         Term(start=date(2027, 1, 5), end=date(2027, 2, 12)), Term(start=date(2027, 2, 22), end=date(2027, 3, 26)),
-         Term(start=date(2026, 1, 5), end=date(2026, 4, 2)), Term(start=date(2026, 4, 20), end=date(2026, 7, 22))]
-
-
-def school_config() -> SchoolConfig:
-    """The demo school with real-looking term dates (holidays between them)."""
-    return parse(demo_text(), "demo").model_copy(update={"terms": list(TERMS)})
-
-
-async def make_app(url: str, clock: FrozenClock) -> App:
-    """Builds the app and imports the example staff file."""
-    app = await build(make_settings(url), config=school_config(), clock=clock)
-    await import_staff(app.db, app.config, app.school_id, STAFF_CSV.read_text(), date(2026, 11, 1))
-    return app
+from tests.reminders.harness import make_app
 
 
 @pytest.fixture

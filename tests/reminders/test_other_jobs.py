@@ -8,12 +8,11 @@ from datetime import date, datetime
 from sqlmodel import select
 
 from bot.app import App
-from bot.reminders.jobs import JOBS, run_job
-from bot.reminders.plans import School
+from bot.jobs.plans import School
+from bot.jobs.runner import JOBS, run_job
 from storage import records
 from storage.models import Outbox
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import LONDON, Conversation, FrozenClock
+from tests.helpers import LONDON, Conversation, FrozenClock, start, tell_up_to_review
 
 MONDAY = datetime(2026, 11, 30, 8, 30, tzinfo=LONDON)
 

@@ -5,20 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 from sqlmodel import select
 
 from bot.app import App
-from bot.reminders.staff_import import import_staff
+from bot.services.staff_import import import_staff
 from storage import people
 from storage.models import Audit, Staff, TrainingRecord
-from tests.helpers import CLI_NOW, TEST_KEY, Conversation, invoke
-from tests.reminders.conftest import STAFF_CSV
+from tests.helpers import Conversation, invoke, run
+from tests.reminders.harness import STAFF_CSV
 
 MIXED = """name,email,role,start_date,dsl_team,prevent,annual_update
 Robin Madeup,robin.madeup@school.example,Teacher,2024-09-01,no,2025-01-10,01/09/2025
@@ -118,15 +115,8 @@ async def test_dsl_records_training_for_others_and_nobody_else_can(school_app: A
 
 
 def test_new_user_imports_runs_the_nudge_and_sees_it(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
-           **CLI_NOW}
-    env.pop("PREVENT_CONFIG", None)
-
-    def cli(*args: str, stdin: str = "") -> str:
-        done = subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                              env=env, cwd=tmp_path, timeout=120, check=False)
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+    def cli(*args: str) -> str:
+        return run(tmp_path, *args).stdout
 
     first = cli("staff", "import", str(STAFF_CSV))
     assert "6 added, 2 updated" in first and "0 row(s) not imported" in first  # the DSL team came from the school file

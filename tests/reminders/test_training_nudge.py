@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.config import Term
-from bot.reminders.calendar import in_quiet_hours
-from bot.reminders.jobs import run_job
-from bot.reminders.plans import School
-from bot.scheduler import triggers
+from bot.jobs.calendar import in_quiet_hours
+from bot.jobs.plans import School
+from bot.jobs.runner import run_job
+from bot.jobs.scheduler import triggers
 from storage.models import Outbox
 from tests.helpers import LONDON, Conversation
 
@@ -91,7 +91,8 @@ async def test_dry_run_sends_nothing(school_app: App, school: School) -> None:
 
 
 def fire_times(app: App, name: str, start: datetime, end: datetime) -> list[datetime]:
-    trigger, fires, previous = triggers(app)[name], [], None
+    trigger, previous = triggers(app)[name], None
+    fires: list[datetime] = []
     moment = start
     while True:
         nxt = trigger.get_next_fire_time(previous, moment)

@@ -10,12 +10,12 @@ import pytest
 from sqlmodel import func, select
 
 from bot.app import App
-from bot.reminders.jobs import run_job
-from bot.scheduler import school_of, start_scheduler
+from bot.jobs.runner import run_job
+from bot.jobs.scheduler import school_of, start_scheduler
 from storage.clock import utcnow
 from storage.models import Dispatch, Outbox
 from tests.helpers import LONDON, FrozenClock, two_postgres_instances
-from tests.reminders.conftest import make_app
+from tests.reminders.harness import make_app
 
 pytestmark = pytest.mark.postgres
 MONDAY = datetime(2026, 11, 30, 8, 30, tzinfo=LONDON)

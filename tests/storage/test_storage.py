@@ -20,9 +20,8 @@ from dialogs.messages import UserRef
 from dialogs.ports import SavedSession, VersionConflict
 from storage import concerns, people
 from storage.crypto import Cipher, key_file_for
-from tests.conftest import make_settings
-from tests.dialogs.test_raise_concern import start, tell_up_to_review
-from tests.helpers import FrozenClock
+from storage.outbox import OutboxKind, StaffDM
+from tests.helpers import FrozenClock, make_settings, start, tell_up_to_review
 
 
 @pytest.fixture
@@ -181,14 +180,14 @@ async def test_a_commit_that_queued_outbox_rows_wakes_the_sender(db_app: App) ->
 
     async def queue_then_fail() -> None:
         async with db_app.db.transaction() as session:
-            await outbox.enqueue(session, db_app.school_id, "console", "staff:1", "reply", {"text": "x"})
+            await outbox.enqueue(session, db_app.school_id, "console", StaffDM(1), OutboxKind.REPLY, {"text": "x"})
             raise RuntimeError("rolled back")
 
     with pytest.raises(RuntimeError):
         await queue_then_fail()
     assert calls == []  # rolled back: nothing to send
     async with db_app.db.transaction() as session:
-        await outbox.enqueue_many(session, db_app.school_id, "console", [("staff:1", "reply", {"text": "x"})])
+        await outbox.enqueue_many(session, db_app.school_id, "console", [(StaffDM(1), OutboxKind.REPLY, {"text": "x"})])
     assert calls == ["woken"]
 
 

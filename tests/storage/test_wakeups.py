@@ -9,11 +9,11 @@ import pytest
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
 from storage import outbox
+from storage.outbox import OutboxKind, StaffDM
 from storage.wakeups import WorkListener
-from tests.conftest import make_settings
-from tests.helpers import FrozenClock, two_postgres_instances
+from tests.helpers import FrozenClock, make_settings, two_postgres_instances
 
 pytestmark = pytest.mark.postgres
 NEVER = 3600.0  # a poll interval the test never reaches: only a wake-up can explain the work being done
@@ -54,7 +54,8 @@ async def test_events_and_outbox_rows_stored_by_one_instance_wake_the_other(two_
         assert seen == ["told to the second instance"]
         assert not outbox_woken.is_set()  # an inbox event is not outbox work
         async with second.db.transaction() as session:
-            await outbox.enqueue(session, second.school_id, "slack", "U1", "reporter_update", {"text": "x"})
+            await outbox.enqueue(session, second.school_id, "slack", StaffDM(1), OutboxKind.REPORTER_UPDATE,
+                                 {"text": "x"})
         await asyncio.wait_for(outbox_woken.wait(), 5)
     finally:
         worker.stop()
@@ -75,7 +76,8 @@ async def test_a_rolled_back_transaction_wakes_nobody(two_instances: tuple[App, 
 
     async def queue_then_fail() -> None:
         async with second.db.transaction() as session:
-            await outbox.enqueue(session, second.school_id, "slack", "U1", "reporter_update", {"text": "x"})
+            await outbox.enqueue(session, second.school_id, "slack", StaffDM(1), OutboxKind.REPORTER_UPDATE,
+                                 {"text": "x"})
             raise RuntimeError("changed my mind")
 
     try:
@@ -111,7 +113,8 @@ async def test_the_listener_reconnects_after_losing_its_connection(two_instances
         await asyncio.sleep(0.1)
         woken.clear()
         async with second.db.transaction() as session:
-            await outbox.enqueue(session, second.school_id, "slack", "U1", "reporter_update", {"text": "x"})
+            await outbox.enqueue(session, second.school_id, "slack", StaffDM(1), OutboxKind.REPORTER_UPDATE,
+                                 {"text": "x"})
         await asyncio.wait_for(woken.wait(), 5)
     finally:
         await admin.close()

@@ -13,8 +13,11 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from storage.clock import utcnow
+
 TEAM = "T0SCHOOL"
 BOT_USER = "UBOT"
+BOT_ID = "BBOT"
 TOKEN = "xoxb-test-token"
 
 
@@ -90,6 +93,7 @@ class FakeSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     acks: list[str] = field(default_factory=list)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _last_ts: float = 0.0
 
     def fail(self, method: str, status: int = 200, error: str = "", retry_after: float | None = None,
              times: int = 1) -> None:
@@ -145,10 +149,13 @@ class FakeSlack:
         return {"url": self.url.replace("http://", "ws://") + "/socket"}
 
     def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"team_id": TEAM, "user_id": BOT_USER, "bot_id": "BBOT", "team": "School"}
+        return {"team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "team": "School"}
 
     def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self.users[str(args["user"])]
+        user = self.users.get(str(args.get("user")))
+        if user is None:
+            raise web.HTTPOk(text=json.dumps({"ok": False, "error": "user_not_found"}),
+                             content_type="application/json")
         return {"user": {"id": args["user"], "name": user["name"], "is_bot": user.get("is_bot", False),
                          "team_id": user.get("team_id", TEAM), "is_stranger": user.get("is_stranger", False),
                          "profile": {"email": user["email"], "real_name": user["name"]}}}
@@ -180,7 +187,33 @@ class FakeSlack:
 
     def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         self._check("chat.postMessage", Call("", args).blocks, 50)
-        return {"channel": args["channel"], "ts": f"1700000000.{next(self._ts):06d}"}
+        self._last_ts = max(utcnow().timestamp(), self._last_ts + 0.000001)  # like Slack's: the time posted, unique
+        return {"channel": args["channel"], "ts": f"{self._last_ts:.6f}"}
+
+    def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The channel's messages (not thread replies) newest first, from `oldest`, a page at a time."""
+        found = [m for m in self.messages(str(args["channel"])) if not m.get("thread_ts")]
+        return self._page(list(reversed(found)), args)
+
+    def m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A thread oldest first: its parent, then the replies, from `oldest`, a page at a time."""
+        parent = str(args["ts"])
+        found = [m for m in self.messages(str(args["channel"])) if parent in (m["ts"], m.get("thread_ts"))]
+        if not found:
+            raise web.HTTPOk(text=json.dumps({"ok": False, "error": "thread_not_found"}),
+                             content_type="application/json")
+        return self._page(found, args)
+
+    def _page(self, messages: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        """One page of messages since `oldest` (inclusive if asked); metadata only with include_all_metadata."""
+        oldest, inclusive = float(args.get("oldest") or 0), _true(args.get("inclusive"))
+        kept = [m for m in messages if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
+        if not _true(args.get("include_all_metadata")):
+            kept = [{k: v for k, v in m.items() if k != "metadata"} for m in kept]
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        more = start + limit < len(kept)
+        return {"messages": kept[start:start + limit], "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         self._check("chat.update", Call("", args).blocks, 50)
@@ -217,6 +250,25 @@ class FakeSlack:
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in a channel as Slack keeps them (the bot's own posts), oldest first."""
+        found = []
+        for call in self.posts(channel):
+            message = {"type": "message", "user": BOT_USER, "bot_id": BOT_ID, "ts": call.result["ts"],
+                       "text": call.args.get("text", "")}
+            metadata = call.args.get("metadata")
+            if metadata:
+                message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+            if call.args.get("thread_ts"):
+                message["thread_ts"] = call.args["thread_ts"]
+            found.append(message)
+        return found
+
+
+def _true(value: object) -> bool:
+    """Reads a boolean argument as Slack does (true, "true" or "1")."""
+    return value is True or str(value).lower() in ("1", "true")
 
 
 def dm(user: str) -> str:

@@ -2,34 +2,8 @@
 
 from __future__ import annotations
 
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness
 from tests.handlers.slack.fake_slack import dm
-
-NARRATIVE = "He showed me a video praising an attack and said he wanted to join them"
-WORDS = "They are right and I will go with them"
-PUPIL = "Jamie Testpupil"
-SECRETS = (NARRATIVE, WORDS, PUPIL, "IT room")
-
-
-async def raise_concern(slack: Harness, seen: str = NARRATIVE, who: str = "teacher") -> None:
-    """Raises a whole concern as the teacher, by typing and pressing buttons in the DM."""
-    replies = await slack.say(who, "Raise a concern")
-    assert "immediate danger" in replies[-1].text
-    await slack.tap(who, "no")
-    await slack.tap(who, "child")
-    await slack.say(who, PUPIL)
-    await slack.say(who, "Year 9")
-    await slack.tap(who, "radicalisation")
-    await slack.tap(who, "none")
-    await slack.say(who, seen)
-    await slack.say(who, WORDS)
-    await slack.say(who, "today 10:15")
-    await slack.say(who, "IT room")
-    await slack.say(who, "Listened and told the DSL in person")
-    review = await slack.say(who, "Nobody else")
-    assert any(PUPIL in c.text for c in review)
-    receipt = await slack.tap(who, "submit")
-    assert any("C-2026-0001" in c.text for c in receipt)
+from tests.handlers.slack.harness import DSL_CHANNEL, PEOPLE, SECRETS, Harness, raise_concern
 
 
 async def test_whole_concern_in_a_dm(slack: Harness) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from bot.concerns import staff_destination
 from dialogs.messages import Reply
 from storage import concerns as store
 from storage import outbox, people
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, Harness
+from storage.outbox import OutboxKind, StaffDM
 from tests.handlers.slack.fake_slack import dm
-from tests.handlers.slack.test_concern import NARRATIVE, PUPIL, WORDS, raise_concern
+from tests.handlers.slack.harness import DSL_CHANNEL, NARRATIVE, PEOPLE, PUPIL, WORDS, Harness, raise_concern
 from tests.helpers import TEACHER_EMAIL, outbox_due_now
 
 ALEX_DM, SAM_DM, OLLY_DM, TEACHER_DM = (dm(PEOPLE[w][0]) for w in ("alex", "sam", "olly", "teacher"))
@@ -152,8 +151,8 @@ async def test_the_reporters_dm_is_opened_once_and_opened_again_if_slack_no_long
         reporter = await people.staff_by_email(session, slack.app.school_id, TEACHER_EMAIL)
         assert reporter is not None and reporter.id is not None
         for text in ("A first reminder", "A second reminder"):
-            await outbox.enqueue(session, slack.app.school_id, "slack", staff_destination(reporter.id),
-                                 "reporter_update", {"reply": Reply(text).to_json()})
+            await outbox.enqueue(session, slack.app.school_id, "slack", StaffDM(reporter.id),
+                                 OutboxKind.REPORTER_UPDATE, {"reply": Reply(text).to_json()})
     slack.fake.fail("chat.postMessage", error="channel_not_found")  # e.g. the workspace was migrated
     await slack.drain()
     await outbox_due_now(slack.app)  # the retry, without waiting for its backoff

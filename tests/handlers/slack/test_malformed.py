@@ -8,11 +8,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from sqlmodel import func, select
 
-from storage.models import Audit, DialogSession, InboundEvent, Outbox, ProcessedEvent
-from tests.handlers.slack.conftest import PEOPLE, PUBLIC_CHANNEL, Harness, sign
 from tests.handlers.slack.fake_slack import TEAM, dm
+from tests.handlers.slack.harness import PEOPLE, PUBLIC_CHANNEL, Harness, acted, sign, stored
 
 TEACHER, TEACHER_DM = PEOPLE["teacher"][0], dm(PEOPLE["teacher"][0])
 JSON, FORM = "application/json", "application/x-www-form-urlencoded"
@@ -31,6 +29,7 @@ MALFORMED = [
     (b'{"type": "event_callback", "event": {"type": "message", "subtype": ["x"], "channel_type": "im"}}', JSON),
     (b'{"type": "event_callback", "event": {"type": "message", "channel_type": ["im"]}}', JSON),
     (b'payload=%7B%22type%22%3A5%7D', FORM),  # {"type": 5}
+    (b"command=%2Fconcern&text=payload&user_id=UTEACHER&team_id=T0SCHOOL", FORM),  # Bolt would read it as {}
     *[(urlencode({"payload": json.dumps(p)}).encode(), FORM) for p in [
         {"type": "block_actions", "actions": "x"},
         {"type": "block_actions", "actions": [5]},
@@ -50,20 +49,6 @@ UNADDRESSED = [  # readable, but Bolt cannot read their ids: acknowledged (so Sl
     b'{"type": "event_callback", "team_id": "T0SCHOOL", "event": {"type": "app_mention", "channel": 5}}',
     b'{"type": "event_callback", "team_id": "T0SCHOOL", "event": {"type": "message", "user": [1]}}',
 ]
-
-
-async def stored(slack: Harness) -> dict[str, int]:
-    """Counts the rows a request could have written."""
-    counts = {}
-    async with slack.app.db.transaction() as session:
-        for table in (InboundEvent, ProcessedEvent, DialogSession, Audit, Outbox):
-            counts[table.__name__] = int((await session.exec(select(func.count()).select_from(table))).one())
-    return counts
-
-
-def acted(slack: Harness, before: int) -> list[str]:
-    """The Web API calls made since `before`, apart from the bot checking its own token (auth.test)."""
-    return [c.method for c in slack.since(before) if c.method != "auth.test"]
 
 
 def no_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -114,8 +99,8 @@ async def test_a_well_formed_signed_request_still_reaches_bolt(slack: Harness) -
 
 
 def _message(**fields: Any) -> dict[str, Any]:
-    event = {"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER, "text": "hello",
-             "ts": "1700000001.000001"}
+    event: dict[str, Any] = {"type": "message", "channel_type": "im", "channel": TEACHER_DM, "user": TEACHER,
+                             "text": "hello", "ts": "1700000001.000001"}
     event.update(fields)
     return {k: v for k, v in event.items() if v is not ...}
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
-from tests.handlers.slack.conftest import PEOPLE, PUBLIC_CHANNEL, Harness
 from tests.handlers.slack.fake_slack import TEAM, dm
-from tests.handlers.slack.test_concern import raise_concern
+from tests.handlers.slack.harness import PEOPLE, PUBLIC_CHANNEL, Harness, raise_concern
 
 TEACHER, TEACHER_DM = PEOPLE["teacher"][0], dm(PEOPLE["teacher"][0])
 
@@ -21,7 +20,7 @@ async def command(slack: Harness, channel: str = PUBLIC_CHANNEL) -> tuple[int, s
 
 
 def _sign(body: bytes) -> dict[str, str]:
-    from tests.handlers.slack.conftest import sign
+    from tests.handlers.slack.harness import sign
 
     return sign(body)
 
@@ -115,7 +114,7 @@ async def test_app_home_shows_contacts_a_button_and_own_concerns(slack: Harness)
 
 
 async def test_an_urgent_alert_mentions_each_dsl_member(slack: Harness) -> None:
-    from tests.handlers.slack.conftest import DSL_CHANNEL
+    from tests.handlers.slack.harness import DSL_CHANNEL
 
     await slack.say("teacher", "Raise a concern")
     sent = await slack.tap("teacher", "yes")
@@ -144,8 +143,7 @@ async def test_someone_slack_cannot_identify_is_told_and_nothing_happens(slack: 
 async def test_someone_from_another_organisation_is_not_taken_for_staff(slack: Harness) -> None:
     slack.fake.users["UOUTSIDE"] = {"name": "Ext Ernal", "email": "alex.example@school.example",
                                     "team_id": "T0ELSEWHERE", "is_stranger": True}
-    from tests.handlers.slack.conftest import DSL_CHANNEL
-    from tests.handlers.slack.test_concern import SECRETS, raise_concern
+    from tests.handlers.slack.harness import DSL_CHANNEL, SECRETS, raise_concern
 
     await raise_concern(slack)
     await slack.drain()
@@ -170,7 +168,7 @@ async def test_a_tap_on_an_old_button_is_refused_kindly(slack: Harness) -> None:
 
 async def test_slacks_url_verification_is_answered(slack: Harness) -> None:
     body = json.dumps({"token": "legacy", "challenge": "challenge-123", "type": "url_verification"}).encode()
-    from tests.handlers.slack.conftest import sign
+    from tests.handlers.slack.harness import sign
 
     async with slack.http.post(f"{slack.url}/slack/events", data=body,
                                headers={"Content-Type": "application/json", **sign(body)}) as response:

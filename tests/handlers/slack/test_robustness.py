@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.admin import run_doctor
+from bot.checks import run_doctor
 from storage.db import utcnow
 from storage.models import Audit, DialogSession, InboundEvent, Outbox, ProcessedEvent
-from tests.handlers.slack.conftest import DSL_CHANNEL, PEOPLE, SECRET, Harness, sign, slack_school, start
 from tests.handlers.slack.fake_slack import FakeSlack, dm
-from tests.handlers.slack.test_concern import raise_concern
+from tests.handlers.slack.harness import DSL_CHANNEL, PEOPLE, SECRET, Harness, raise_concern, sign, slack_school, start
 from tests.helpers import FrozenClock, outbox_due_now
 
 TEACHER, TEACHER_DM = PEOPLE["teacher"][0], dm(PEOPLE["teacher"][0])
@@ -182,7 +181,7 @@ async def test_a_reply_slack_refuses_goes_to_the_outbox_and_the_turn_is_not_repe
 
 async def test_logs_never_hold_concern_text_or_tokens(slack: Harness, caplog: pytest.LogCaptureFixture) -> None:
     from tests.handlers.slack.fake_slack import TOKEN
-    from tests.handlers.slack.test_concern import NARRATIVE, PUPIL, WORDS
+    from tests.handlers.slack.harness import NARRATIVE, PUPIL, WORDS
 
     caplog.set_level(logging.DEBUG)
     await raise_concern(slack)

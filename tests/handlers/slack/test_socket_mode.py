@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.handlers.slack.conftest import PEOPLE, Harness, start
 from tests.handlers.slack.fake_slack import TEAM, FakeSlack, dm
+from tests.handlers.slack.harness import PEOPLE, Harness, start
 from tests.helpers import FrozenClock
 
 TEACHER = PEOPLE["teacher"][0]

@@ -93,6 +93,7 @@ class FakeConnector:
     fail_next: list[int] = field(default_factory=list)
     down: bool = False
     retry_after: str | None = None
+    pages_next: int = 0  # the next answers are a proxy's HTML error page (502, text/html), not the connector's JSON
     invalid_cards: list[str] = field(default_factory=list)
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -127,6 +128,10 @@ class FakeConnector:
         for card in call.cards:
             errors = [e.message for e in self.validator.iter_errors(card)]
             self.invalid_cards += errors
+        if self.pages_next:
+            self.pages_next -= 1
+            call.status = 502
+            return web.Response(status=502, text="<html><body>Bad Gateway</body></html>", content_type="text/html")
         if self.down or self.fail_next:
             status = 503 if self.down else self.fail_next.pop(0)
             call.status = status

@@ -36,7 +36,7 @@ def test_peoples_words_are_plain_text_runs() -> None:
                   facts=(("Seen or heard", INJECTION),), prompt_token="t0k3n")
     cards = render(reply)
     assert len(cards) == 1
-    card = cards[0].content
+    card: dict[str, Any] = cards[0].content  # Any: JSON, as the schema validator takes it
     assert not card_validator().is_valid({**card, "body": [{"type": "Bogus"}]}), "the schema is really checked"
     assert list(card_validator().iter_errors(card)) == []
     types = {e.get("type") for e in elements(card)}
@@ -56,8 +56,9 @@ def test_very_long_replies_become_several_cards_each_within_the_limit() -> None:
     assert len(cards) > 1
     validator = card_validator()
     for rendered in cards:
-        assert len(json.dumps(rendered.content).encode()) <= MAX_CARD_BYTES
-        assert list(validator.iter_errors(rendered.content)) == []
+        content: dict[str, Any] = rendered.content
+        assert len(json.dumps(content).encode()) <= MAX_CARD_BYTES
+        assert list(validator.iter_errors(content)) == []
     text = "".join(card_text(c.content) for c in cards)
     assert text.count(long_answer.strip()) == 3
     assert not any("Action.Submit" in json.dumps(c.content) for c in cards[:-1]), "buttons come last"

@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 from storage import concerns as store
-from storage import outbox
-from tests.handlers.teams.conftest import TEAM, Harness
-from tests.handlers.teams.test_concern import NARRATIVE, PUPIL, WORDS, raise_concern
-
-
-async def alert_id(teams: Harness) -> str:
-    """Returns the activity id of the delivered alert card."""
-    async with teams.app.db.transaction() as session:
-        row = await outbox.delivered_alert(session, 1, "teams")
-    assert row is not None and row.platform_message_id
-    return row.platform_message_id
+from tests.handlers.teams.harness import NARRATIVE, PUPIL, TEAM, WORDS, Harness, alert_id, raise_concern
 
 
 async def audits(teams: Harness) -> list[tuple[str, str, bool]]:

@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -13,7 +14,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from bot.cli import cli
-from bot.cli_teams import MANIFEST_DIR, PackageError, build_package, manifest_for
+from bot.cli.teams import MANIFEST_DIR, PackageError, build_package, manifest_for
 from tests.handlers.teams.fake_connector import SCHEMAS
 
 APP_ID = "0b6f5a3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
@@ -21,7 +22,7 @@ LINKS = ["--website", "https://www.test-school.example.org/prevent", "--privacy-
          "https://www.test-school.example.org/privacy", "--terms-url", "https://www.test-school.example.org/it-policy"]
 
 
-def validate(manifest: dict[str, object]) -> None:
+def validate(manifest: dict[str, Any]) -> None:  # Any: JSON, as the schema validator takes it
     """Validates against the schema of the version the manifest declares."""
     version = manifest["manifestVersion"]
     schema_file = SCHEMAS / f"MicrosoftTeams.v{version}.schema.json"
@@ -73,7 +74,8 @@ def test_the_package_has_the_three_files_at_its_root(tmp_path: Path) -> None:
     assert manifest["developer"]["termsOfUseUrl"] == "https://www.test-school.example.org/it-policy"
     validate(manifest)
     assert color.size == (192, 192) and outline.size == (32, 32)
-    pixels = [outline.getpixel((x, y)) for x in range(32) for y in range(32)]
+    pixels = [p for x in range(32) for y in range(32) if isinstance(p := outline.getpixel((x, y)), tuple)]
+    assert len(pixels) == 32 * 32, "RGBA pixels"
     assert any(p[3] == 0 for p in pixels), "the outline icon has a transparent background"
     assert all(p[3] == 0 or p[:3] == (255, 255, 255) for p in pixels), "and only white lines"
 

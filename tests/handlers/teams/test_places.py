@@ -6,9 +6,8 @@ from pathlib import Path
 
 from bot.config import demo_text, parse
 from handlers.teams import DSL_TARGET
-from tests.handlers.teams.conftest import OTHER_TEAM, PEOPLE, TEAM, Harness, start
 from tests.handlers.teams.fake_connector import FakeConnector
-from tests.handlers.teams.test_concern import NARRATIVE, raise_concern
+from tests.handlers.teams.harness import NARRATIVE, OTHER_TEAM, PEOPLE, TEAM, Harness, raise_concern, start
 from tests.helpers import FrozenClock
 
 
@@ -74,7 +73,8 @@ async def test_the_dsl_channel_can_be_a_named_standard_channel(
     async for teams in start(tmp_path, clock, fake, school=school):
         assert await teams.post(teams.install()) == 200
         reference = await teams.platform.store.reference(DSL_TARGET)
-        assert reference is not None and reference["conversation"]["id"] == "19:concerns@thread.tacv2"
+        conversation = reference["conversation"] if reference else None
+        assert isinstance(conversation, dict) and conversation["id"] == "19:concerns@thread.tacv2"
         await raise_concern(teams)
         await teams.drain()
         assert len(teams.fake.sent_to("19:concerns@thread.tacv2")) == 1

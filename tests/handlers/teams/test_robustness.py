@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,12 +14,12 @@ import pytest
 from sqlmodel import col, func, select
 
 from handlers.teams.cards import MAX_CARD_BYTES
+from handlers.teams.connector import SendFailed, open_personal_chat
+from handlers.teams.ports import BOT_TARGET
 from storage.db import utcnow
 from storage.models import Outbox, ProcessedEvent, Staff
-from tests.handlers.teams.conftest import TEAM, TENANT, Harness, start
 from tests.handlers.teams.fake_connector import FakeConnector
-from tests.handlers.teams.test_concern import raise_concern
-from tests.handlers.teams.test_dsl import alert_id
+from tests.handlers.teams.harness import PEOPLE, TEAM, TENANT, Harness, alert_id, raise_concern, start
 from tests.helpers import FrozenClock, outbox_due_now
 
 
@@ -192,3 +194,28 @@ async def test_a_picture_sent_to_the_bot_is_never_fetched_and_the_person_is_told
     plain = [c.text for c in await teams.post_and_read(teams.personal("teacher", text="hello",
                                                                       attachments=picture[1:]))]
     assert not any("pictures" in text for text in plain)  # Teams' own HTML copy of a message is not a file
+
+
+async def test_a_connector_answer_that_is_not_json_is_a_failed_send_not_a_500(
+        teams: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    await teams.say("teacher", "hello")  # known from now on: no roster look-up
+    teams.fake.pages_next = 2  # the typing indicator and the reply get a proxy's error page
+    assert await teams.post(teams.personal("teacher", text="who do I talk to?")) == 200
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+    async with teams.app.db.transaction() as session:
+        queued = (await session.exec(select(Outbox).where(Outbox.status == "pending"))).all()
+    assert queued, "the reply waits in the outbox"
+    await outbox_due_now(teams.app)
+    await teams.drain()
+    assert "020 7946 0101" in " ".join(c.text for c in teams.to_person("teacher")[-3:])
+
+
+async def test_opening_a_personal_chat_when_the_connector_is_unreachable_fails_at_once(teams: Harness) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    place = {**(await teams.platform.store.reference(BOT_TARGET) or {}), "serviceUrl": nowhere}
+    started = time.monotonic()
+    with pytest.raises(SendFailed):
+        await open_personal_chat(teams.platform.endpoint.adapter, "", place, PEOPLE["olly"][0])
+    assert time.monotonic() - started < 2, "the outbox retries; the SDK's own back-off held the turn for 5 s"

@@ -8,32 +8,19 @@ bot's outgoing token (which would come from Microsoft's login service) is a fixe
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials
+from botframework.connector.auth import ChannelValidation
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import func, select
 
 from storage.models import DialogSession, Staff
-from tests.handlers.teams.conftest import TENANT, Harness, start
 from tests.handlers.teams.fake_connector import FakeConnector
 from tests.handlers.teams.fake_identity import FakeIdentity
+from tests.handlers.teams.harness import APP_ID, TENANT, Harness, start
 from tests.helpers import FrozenClock
-
-APP_ID = "00000000-0000-0000-0000-0000000000a1"
-
-
-@pytest.fixture
-def identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdentity]:
-    """The local signing service, and the SDK pointed at it."""
-    fake_identity = FakeIdentity()
-    fake_identity.start()
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", fake_identity.metadata_url)
-    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", lambda self, force_refresh=False: "outbound")
-    yield fake_identity
-    fake_identity.stop()
 
 
 @pytest.fixture

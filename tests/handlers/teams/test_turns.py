@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.handlers.teams.conftest import BOT, TENANT, Harness, start
 from tests.handlers.teams.fake_connector import FakeConnector
-from tests.handlers.teams.test_concern import NARRATIVE, PUPIL, WORDS, raise_concern
+from tests.handlers.teams.harness import BOT, NARRATIVE, PUPIL, TENANT, WORDS, Harness, raise_concern, start
 from tests.helpers import FrozenClock
 
 

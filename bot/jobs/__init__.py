@@ -1,0 +1,1 @@
+"""Scheduled jobs: the scheduler, what each job would send (plans), the school calendar."""

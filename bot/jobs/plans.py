@@ -1,0 +1,261 @@
+"""What each reminder job would send: pure planning over the database, nothing sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.config import WEEKDAYS, SchoolConfig
+from bot.jobs.calendar import in_quiet_hours, in_school_hours, is_school_day, iso_week, school_time_deadline
+from bot.services.training import add_months, applies, course_status
+from dialogs.messages import Choice, Reply
+from dialogs.ports import CourseStatus
+from dialogs.raise_concern import draft_in
+from storage import concerns, people, records, sessions
+from storage.crypto import DataKeyError
+from storage.db import Database
+from storage.models import Staff
+from storage.outbox import OutboxKind, StaffDM
+
+Words = Callable[..., str]
+MAX_BUTTONS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class School:
+    """One school's context for planning reminders."""
+
+    db: Database
+    config: SchoolConfig
+    school_id: int
+    words: Words
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One reminder: its unique dispatch key, who gets it and what it says."""
+
+    key: str
+    school_id: int
+    destination: StaffDM | None  # None: the person with the email `who` (added to the staff table if new)
+    who: str
+    kind: OutboxKind
+    reply: Reply
+    session_id: int | None = None
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a job would send, or why it sends nothing now."""
+
+    items: list[Planned] = field(default_factory=list)
+    skipped: str = ""
+
+
+def weekly_gate(school: School, now: datetime) -> str:
+    """Weekly jobs go on the first school day of the week on or after the nudge day."""
+    first_day = WEEKDAYS.index(school.config.reminders.nudge_weekday)
+    if now.weekday() < first_day:
+        return f"the weekly nudge day is {school.config.reminders.nudge_weekday}"
+    return nudge_gate(school, now)
+
+
+def nudge_gate(school: School, now: datetime) -> str:
+    """Returns why nudges may not go now (weekend, holiday, quiet hours), or ''."""
+    if now.weekday() >= 5:
+        return "it is the weekend"
+    if not is_school_day(school.config, now.date()):
+        return "it is a school holiday"
+    if in_quiet_hours(school.config, now):
+        return "it is within quiet hours"
+    return ""
+
+
+def _dm(person: Staff) -> StaffDM:
+    """The direct messages of someone from the staff table."""
+    assert person.id is not None
+    return StaffDM(person.id)
+
+
+async def _staff(school: School) -> list[Staff]:
+    async with school.db.transaction() as session:
+        return await people.list_staff(session, school.school_id)
+
+
+async def training_statuses(school: School, today: date) -> list[tuple[Staff, list[CourseStatus]]]:
+    """Returns every active member of staff with their status on each course that applies."""
+    async with school.db.transaction() as session:
+        staff = await people.list_staff(session, school.school_id)
+        latest = await records.latest_training(session, [school.school_id])
+    dsl, within = school.config.dsl_emails(), school.config.reminders.due_within_days
+    result = []
+    for person in staff:
+        assert person.id is not None
+        statuses = [course_status(c, latest.get((person.id, c.id)), person.start_date, today, within)
+                    for c in school.config.courses if applies(c, person.email in dsl)]
+        result.append((person, statuses))
+    return result
+
+
+def nudge_reply(words: Words, due: list[CourseStatus]) -> Reply:
+    """One message naming each course due, its date and where to do it, with buttons to record it."""
+    lines = [words("nudge.training_line", title=s.title, where=s.where,
+                   state=words(f"training.state.{s.state}", due=s.due_on, done=s.last_done or "never"))
+             for s in due]
+    choices = tuple(Choice(f"go:training_done?course={s.course}", words("nudge.record_button", title=s.title)[:75])
+                    for s in due[:MAX_BUTTONS])
+    return Reply("\n".join([words("nudge.training"), *lines]), choices, expects="choice")
+
+
+async def plan_training_nudge(school: School, now: datetime) -> Plan:
+    """Everyone with a course due within the window or overdue: one message each, once a week."""
+    plan = Plan(skipped=weekly_gate(school, now))
+    week = iso_week(now.date())
+    for person, statuses in await training_statuses(school, now.date()):
+        due = [s for s in statuses if s.state != "current"]
+        if due:
+            plan.items.append(Planned(f"training-nudge:{week}:{person.id}", school.school_id, _dm(person),
+                                      person.email, OutboxKind.TRAINING_NUDGE, nudge_reply(school.words, due)))
+    return plan
+
+
+async def plan_dsl_digest(school: School, now: datetime) -> Plan:
+    """The weekly digest for each DSL-team member: compliance, overdue, open concerns, policies."""
+    plan = Plan(skipped=weekly_gate(school, now))
+    words, today = school.words, now.date()
+    everyone = await training_statuses(school, today)
+    compliance, overdue = [], []
+    for course in school.config.courses:
+        relevant = [(p, s) for p, ss in everyone for s in ss if s.course == course.id]
+        current = sum(1 for _, s in relevant if s.state == "current")
+        compliance.append(f"{course.title}: {current}/{len(relevant)}")
+        overdue += [f"{p.name} — {course.title}" for p, s in relevant if s.state == "overdue"]
+    async with school.db.transaction() as session:
+        open_rows = await concerns.listed(session, school.school_id, ("new", "acknowledged"))
+        policy_rows = await records.policies(session, school.school_id)
+    unacknowledged = [c.reference for c in open_rows if c.status == "new"]
+    due_policies = [p.title for p in policy_rows if _policy_due(p.last_reviewed, p.interval_months, today)
+                    <= today + timedelta(days=school.config.reminders.policy_warn_days)]
+    none = words("digest.none")
+    facts = ((words("digest.compliance"), "\n".join(compliance)),
+             (words("digest.overdue"), _listed(words, overdue) or none),
+             (words("digest.open"), str(len(open_rows))),
+             (words("digest.unacknowledged"), ", ".join(unacknowledged) or none),
+             (words("digest.policies"), "\n".join(due_policies) or none))
+    reply = Reply(words("nudge.digest", school=school.config.school.name, date=today.isoformat()), facts=facts)
+    week = iso_week(today)
+    for person, _ in everyone:
+        if person.email in school.config.dsl_emails():
+            plan.items.append(Planned(f"dsl-digest:{week}:{person.id}", school.school_id, _dm(person),
+                                      person.email, OutboxKind.DSL_DIGEST, reply))
+    return plan
+
+
+def _listed(words: Words, lines: list[str], most: int = 40) -> str:
+    """Lists lines, saying how many more there are (and where to see them) rather than cutting silently."""
+    shown = "\n".join(lines[:most])
+    return shown + ("\n" + words("digest.more", count=len(lines) - most) if len(lines) > most else "")
+
+
+def _policy_due(last_reviewed: date | None, interval_months: int, today: date) -> date:
+    """Returns when a review is due (today when it has never been reviewed)."""
+    return add_months(last_reviewed, interval_months) if last_reviewed else today
+
+
+async def plan_policy_reviews(school: School, now: datetime) -> Plan:
+    """Policy owners: once 30 days before the review is due, then weekly while it is overdue."""
+    plan = Plan(skipped=nudge_gate(school, now))
+    today, words = now.date(), school.words
+    warn = timedelta(days=school.config.reminders.policy_warn_days)
+    async with school.db.transaction() as session:
+        rows = await records.policies(session, school.school_id)
+    for policy in rows:
+        if policy.last_reviewed is None:
+            key, text, due = f"policy-review:{policy.key}:never:{iso_week(today)}", "nudge.policy_never", None
+        else:
+            due = add_months(policy.last_reviewed, policy.interval_months)
+            if today >= due:
+                key, text = f"policy-review:{policy.key}:{due}:overdue:{iso_week(today)}", "nudge.policy_overdue"
+            elif today >= due - warn:
+                key, text = f"policy-review:{policy.key}:{due}:soon", "nudge.policy_soon"
+            else:
+                continue
+        reply = Reply(words(text, title=policy.title, due=due),
+                      (Choice(f"go:policy_review?policy={policy.key}", words("nudge.policy_button")),),
+                      expects="choice")
+        plan.items.append(Planned(key, school.school_id, None, policy.owner_email, OutboxKind.POLICY_REVIEW, reply))
+    return plan
+
+
+async def plan_escalations(school: School, now: datetime) -> Plan:
+    """Concerns not acknowledged within the set time in school hours go to the deputies and the head."""
+    config, minutes = school.config, school.config.reminders.escalate_after_minutes
+    plan = Plan(skipped="" if in_school_hours(config, now) else "it is outside school hours")
+    deputies = {m.email for m in config.dsl_team if m.deputy} or config.dsl_emails()
+    async with school.db.transaction() as session:
+        waiting = [c for c in await concerns.listed(session, school.school_id, ("new",)) if c.submitted_at]
+    for concern in waiting:
+        assert concern.submitted_at is not None
+        raised = concern.submitted_at.astimezone(now.tzinfo)
+        if now < school_time_deadline(config, raised, minutes):
+            continue
+        for email in sorted(deputies | {config.headteacher.email}):
+            buttons = (Choice(f"dsl:view:{concern.id}", school.words("dsl.button.view")),
+                       Choice(f"dsl:ack:{concern.id}", school.words("dsl.button.ack"))) if email in deputies else ()
+            reply = Reply(school.words("nudge.escalation", reference=concern.reference,
+                                       raised=raised.strftime("%a %d %b %H:%M")),
+                          buttons, expects="choice" if buttons else "nothing", urgent=concern.urgent)
+            plan.items.append(Planned(f"escalation:{concern.id}:{email}", school.school_id, None, email,
+                                      OutboxKind.ESCALATION, reply))
+    return plan
+
+
+async def plan_half_told(school: School, now: datetime) -> Plan:
+    """Anyone who left a concern half-told for the set time: one reminder, never its content."""
+    plan = Plan(skipped="it is within quiet hours" if in_quiet_hours(school.config, now) else "")
+    idle = timedelta(hours=school.config.reminders.half_told_after_hours)
+    carry_on = Choice("go:raise_concern", school.words("nudge.half_told_button"))
+    reply = Reply(school.words("nudge.half_told"), (carry_on,), expects="choice")
+    async with school.db.transaction() as session:
+        for row in await sessions.idle_since(session, now - idle):
+            if row.school_id != school.school_id or row.dialog != "raise_concern":
+                continue
+            staff = await people.staff_by_id(session, row.staff_id)
+            who = staff.email if staff else str(row.staff_id)
+            plan.items.append(Planned(f"half-told:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}", school.school_id,
+                                      StaffDM(row.staff_id), who, OutboxKind.HALF_TOLD, reply, session_id=row.id))
+    return plan
+
+
+async def plan_half_told_dsl(school: School, now: datetime) -> Plan:
+    """Concerns still half-told after the set time: the DSL team is told once who started one, never its content."""
+    config, hours = school.config, school.config.reminders.half_told_dsl_after_hours
+    if not hours:
+        return Plan(skipped="half_told_dsl_after_hours is 0 (off)")
+    plan = Plan(skipped="" if in_school_hours(config, now) else "it is outside school hours")
+    async with school.db.transaction() as session:
+        rows = await sessions.untouched_since(session, school.school_id, "raise_concern", now - timedelta(hours=hours))
+        for row in rows:
+            staff = await people.staff_by_id(session, row.staff_id)
+            email = staff.email if staff else str(row.staff_id)
+            last = row.updated_at.astimezone(now.tzinfo).strftime("%a %d %b %H:%M")
+            reference = _urgent_reference(school, row.data_enc)
+            text = school.words("nudge.half_told_dsl_urgent" if reference else "nudge.half_told_dsl",
+                                name=(staff.name if staff else "") or email, email=email, last=last,
+                                reference=reference)
+            for member in sorted(config.dsl_emails()):
+                plan.items.append(Planned(f"half-told-dsl:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}:{member}",
+                                          school.school_id, None, member, OutboxKind.HALF_TOLD_DSL,
+                                          Reply(text, expects="nothing", urgent=bool(reference))))
+    return plan
+
+
+def _urgent_reference(school: School, data_enc: str) -> str:
+    """The reference of the urgent concern a half-told draft already stored ('' when none was stored)."""
+    try:
+        data = json.loads(school.db.cipher.decrypt(data_enc) or "{}")
+    except DataKeyError:  # sealed with a key not configured: doctor names it; the plain notice still goes
+        return ""
+    return draft_in(data).reference

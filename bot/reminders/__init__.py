@@ -1,1 +1,0 @@
-"""Training records, policy reviews and the scheduled reminders."""

@@ -1,0 +1,1 @@
+"""The application's services: concerns, directory, training and policies, records, wording, keys."""
