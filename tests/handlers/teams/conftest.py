@@ -10,7 +10,7 @@ from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentia
 
 from tests.handlers.teams.fake_connector import FakeConnector
 from tests.handlers.teams.fake_identity import FakeIdentity
-from tests.handlers.teams.harness import OTHER_TEAM, PEOPLE, TEAM, Harness, start
+from tests.handlers.teams.harness import APP_ID, OTHER_TEAM, PEOPLE, TEAM, TENANT, Harness, start
 from tests.helpers import FrozenClock, serve
 
 
@@ -49,3 +49,13 @@ def identity(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeIdentity]:
     monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", lambda self, force_refresh=False: "outbound")
     yield fake_identity
     fake_identity.stop()
+
+
+@pytest.fixture
+async def signed(tmp_path: Path, clock: FrozenClock, fake: FakeConnector,
+                 identity: FakeIdentity) -> AsyncIterator[Harness]:
+    """The Teams app with an app registration: every request must carry a Bot Connector token."""
+    env = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret",
+           "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT}
+    async for harness in start(tmp_path, clock, fake, **env):
+        yield harness

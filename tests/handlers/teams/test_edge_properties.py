@@ -43,14 +43,6 @@ async def local(tmp_path: Path, clock: FrozenClock, fake: FakeConnector) -> Asyn
         yield harness
 
 
-@pytest.fixture
-async def signed(tmp_path: Path, clock: FrozenClock, fake: FakeConnector,
-                 identity: FakeIdentity) -> AsyncIterator[Harness]:
-    """The same with an app registration: every request must carry a Bot Connector token."""
-    env = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret",
-           "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT}
-    async for harness in start(tmp_path, clock, fake, **env):
-        yield harness
 
 
 async def stored(teams: Harness) -> dict[str, int]:

@@ -8,8 +8,6 @@ bot's outgoing token (which would come from Microsoft's login service) is a fixe
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from botframework.connector.auth import ChannelValidation
@@ -17,19 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import func, select
 
 from storage.models import DialogSession, Staff
-from tests.handlers.teams.fake_connector import FakeConnector
 from tests.handlers.teams.fake_identity import FakeIdentity
-from tests.handlers.teams.harness import APP_ID, TENANT, Harness, start
-from tests.helpers import FrozenClock
-
-
-@pytest.fixture
-async def signed(tmp_path: Path, clock: FrozenClock, fake: FakeConnector,
-                 identity: FakeIdentity) -> AsyncIterator[Harness]:
-    env = {"MicrosoftAppId": APP_ID, "MicrosoftAppPassword": "not-a-real-secret",
-           "MicrosoftAppType": "SingleTenant", "MicrosoftAppTenantId": TENANT}
-    async for harness in start(tmp_path, clock, fake, **env):
-        yield harness
+from tests.handlers.teams.harness import APP_ID, Harness
 
 
 async def count(harness: Harness, table: type[Staff] | type[DialogSession]) -> int:
