@@ -15,7 +15,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, make_url, text
+from sqlalchemy import Executable, event, make_url, text
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,6 +34,19 @@ WORK_CHANNEL = "prevent_work"  # the PostgreSQL LISTEN/NOTIFY channel that carri
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 PG_MIGRATION_LOCK = 7_727_274
 PG_STARTUP_LOCK = 7_727_275
+
+
+_INSERT_NEW: dict[tuple[str, str, tuple[str, ...], str], Executable] = {}
+
+
+def insert_new(dialect: str, model: Any, unique: tuple[str, ...], returning: str) -> Executable:
+    """INSERT … ON CONFLICT (unique) DO NOTHING RETURNING one column, for a dialect; built once per statement."""
+    key = (dialect, model.__name__, unique, returning)
+    if key not in _INSERT_NEW:
+        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+        _INSERT_NEW[key] = (insert(model).on_conflict_do_nothing(index_elements=list(unique))
+                            .returning(getattr(model, returning)))
+    return _INSERT_NEW[key]
 
 
 def normalise_url(url: str) -> str:

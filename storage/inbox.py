@@ -5,25 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Executable, bindparam, delete, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import ANNOUNCE, utcnow
+from storage.db import ANNOUNCE, insert_new, utcnow
 from storage.models import InboundEvent
-
-_ACCEPT: dict[str, Executable] = {}
-
-
-def _accept_statement(dialect: str) -> Executable:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING event_id for a dialect, built once (values come as parameters)."""
-    if dialect not in _ACCEPT:
-        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-        _ACCEPT[dialect] = (insert(InboundEvent).on_conflict_do_nothing(index_elements=["platform", "event_id"])
-                            .returning(col(InboundEvent.event_id)))
-    return _ACCEPT[dialect]
 
 
 async def accept(session: AsyncSession, school_id: int, platform: str,
@@ -38,7 +25,8 @@ async def accept(session: AsyncSession, school_id: int, platform: str,
     rows = [{"school_id": school_id, "platform": platform, "event_id": event_id, "conversation_key": key,
              "payload_enc": sealed, "status": "pending", "attempts": 0, "next_attempt_at": now, "received_at": now}
             for event_id, key, sealed in events]
-    result = await connection.execute(_accept_statement(connection.dialect.name), rows)
+    accept_new = insert_new(connection.dialect.name, InboundEvent, ("platform", "event_id"), "event_id")
+    result = await connection.execute(accept_new, rows)
     new = set(result.scalars().all())
     if new:  # the instance running turns may be another one: it hears of these at commit
         session.info.setdefault(ANNOUNCE, set()).add(f"inbox:{platform}")

@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import utcnow
+from storage.db import insert_new, utcnow
 from storage.models import DialogSession, TurnEffect
 
 # Built once: building a statement costs more Python than running it (these run on every turn).
@@ -86,21 +84,11 @@ async def idle_since(session: AsyncSession, before: datetime) -> list[DialogSess
     return list((await session.exec(query)).all())
 
 
-_CLAIM: dict[str, Executable] = {}
 _EFFECTS = TurnEffect.__table__  # type: ignore[attr-defined]
 _RESULT = select(col(TurnEffect.result)).where(col(TurnEffect.school_id) == bindparam("w_school"),
                                                col(TurnEffect.key) == bindparam("w_key"))
 _RECORD = (update(_EFFECTS).where(_EFFECTS.c.school_id == bindparam("w_school"), _EFFECTS.c.key == bindparam("w_key"))
            .values(result=bindparam("v_result")))
-
-
-def _claim_statement(dialect: str) -> Executable:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id for a dialect, built once."""
-    if dialect not in _CLAIM:
-        insert = postgres_insert if dialect == "postgresql" else sqlite_insert
-        _CLAIM[dialect] = (insert(TurnEffect).on_conflict_do_nothing(index_elements=["school_id", "key"])
-                           .returning(col(TurnEffect.id)))
-    return _CLAIM[dialect]
 
 
 async def claim_effect(session: AsyncSession, school_id: int, key: str) -> str | None:
@@ -112,7 +100,7 @@ async def claim_effect(session: AsyncSession, school_id: int, key: str) -> str |
     back, this claim is the new one. So the effect is applied once even by two runs at the same moment.
     """
     connection = await session.connection()
-    claimed = await connection.execute(_claim_statement(connection.dialect.name), {
+    claimed = await connection.execute(insert_new(connection.dialect.name, TurnEffect, ("school_id", "key"), "id"), {
         "school_id": school_id, "key": key, "result": "", "created_at": utcnow()})
     if claimed.first() is not None:
         return None
