@@ -290,7 +290,7 @@ class Engine:
         if command == "restart":
             return await self._restart(turn, session, dialog)
         if command == "who":
-            contacts = self.services.directory.contacts(turn.now.date())
+            contacts = self.services.directory.contacts(turn.now)
             return await self._apply(turn, session, Retry(contacts_reply(contacts, self.services.words, turn.now)))
         return await self._apply(turn, session, Retry(Reply(turn.t(f"help.step.{session.dialog}"))))
 

@@ -44,6 +44,8 @@ class Contacts:
     police_prevent: Contact
     helpline: Contact
     demo: bool = False
+    out_of_hours: bool = False  # nobody on the DSL team is on duty now (evening, weekend, holiday)
+    emergency_duty_team: Contact | None = None  # the council's out-of-hours emergency duty team
 
 
 @dataclass(slots=True)
@@ -183,8 +185,8 @@ class Directory(Protocol):
         """Returns the member of staff behind a platform user, creating a record if needed."""
         ...
 
-    def contacts(self, today: date) -> Contacts:
-        """Returns who to talk to today."""
+    def contacts(self, now: datetime) -> Contacts:
+        """Returns who to talk to at this moment (the school's local time), saying when it is out of hours."""
         ...
 
     def categories(self) -> list[tuple[str, str]]:

@@ -116,7 +116,7 @@ async def on_adult_head(turn: Turn) -> Outcome[Step]:
         return Retry(Reply(turn.t("common.yes_or_no")))
     about_head = answer in (True, "yes")
     await turn.services.desk.note_allegation_route(turn.person, about_head, turn.once("allegation"))
-    contacts = turn.services.directory.contacts(turn.now.date())
+    contacts = turn.services.directory.contacts(turn.now)
     lead = contacts.chair_of_governors if about_head else contacts.headteacher
     text = turn.t("raise.adult.guidance", name=lead.name, role=lead.role, phone=lead.phone,
                   email=lead.email, lado=contacts.lado.name, lado_phone=contacts.lado.phone)

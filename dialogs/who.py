@@ -8,7 +8,7 @@ from dialogs.engine import Dialog, Done, Outcome, Shown, Turn
 
 async def setup(turn: Turn, params: dict[str, str]) -> Outcome[Shown] | None:
     """Shows who to talk to today and ends."""
-    return Done(contacts_reply(turn.services.directory.contacts(turn.now.date()), turn.services.words, turn.now))
+    return Done(contacts_reply(turn.services.directory.contacts(turn.now), turn.services.words, turn.now))
 
 
 DIALOG: Dialog[Shown] = Dialog(name="who", first="show", states={}, setup=setup)

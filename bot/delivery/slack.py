@@ -103,7 +103,7 @@ class SlackHome:
         person = await self.directory.identify(user)
         now = self.clock()
         mine = await self.concerns.mine(person)
-        return HomeView(contacts_reply(self.directory.contacts(now.date()), self.words, now),
+        return HomeView(contacts_reply(self.directory.contacts(now), self.words, now),
                         tuple((ref, self.words(f"status.{s}")) for ref, s in mine))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -68,9 +68,9 @@ class SchoolDirectory:
             assert staff.id is not None
             return Person(staff.id, self.school_id, staff.name, staff.email, staff.is_dsl)
 
-    def contacts(self, today: date) -> Contacts:
+    def contacts(self, now: datetime) -> Contacts:
         """Returns who to talk to today: DSLs on duty (all leads if nobody is), deputies, contacts."""
-        weekday = WEEKDAYS[today.weekday()]
+        weekday = WEEKDAYS[now.weekday()]
         team = self.config.dsl_team
         on_duty = [m for m in team if weekday in m.on_duty] or [m for m in team if not m.deputy]
         deputies = [m for m in team if m.deputy and m not in on_duty]

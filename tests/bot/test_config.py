@@ -82,13 +82,13 @@ def test_bad_file_gives_a_clear_message_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_who_is_on_duty_by_weekday() -> None:
-    from datetime import date
+    from datetime import datetime
 
     config = parse(EXAMPLE.read_text(), "example")
     directory = SchoolDirectory(None, config, 1)  # type: ignore[arg-type]
-    monday = directory.contacts(date(2026, 11, 23))
-    thursday = directory.contacts(date(2026, 11, 26))
-    sunday = directory.contacts(date(2026, 11, 29))
+    monday = directory.contacts(datetime(2026, 11, 23, 10, 0))
+    thursday = directory.contacts(datetime(2026, 11, 26, 10, 0))
+    sunday = directory.contacts(datetime(2026, 11, 29, 10, 0))
     assert [c.name for c in monday.on_duty] == ["Alex Example"]
     assert [c.name for c in monday.deputies] == ["Sam Sample"]
     assert [c.name for c in thursday.on_duty] == ["Sam Sample"]
