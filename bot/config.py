@@ -25,6 +25,7 @@ DEFAULT_CATEGORIES = (
     ("domestic_abuse", "Domestic abuse"),
     ("mental_health", "Mental health"),
     ("missing_education", "Missing education"),
+    ("fgm", "Female genital mutilation (FGM)"),
     ("other", "Other safeguarding concern"),
 )
 
@@ -134,6 +135,8 @@ class SchoolInfo(_Strict):
     demo: bool = False
     school_day_start: time = time(8, 0)
     school_day_end: time = time(17, 0)
+    # Sixth forms and colleges: the dialog offers "a learner aged 18 or over" (adult safeguarding applies).
+    adult_learners: bool = False
 
 
 class SlackPlace(_Strict):
@@ -147,6 +150,14 @@ class TeamsPlace(_Strict):
 
     dsl_team_name: str = ""
     dsl_channel_name: str = "General"
+
+
+class Allegations(_Strict):
+    """Concerns about adults who work with children (KCSIE Part 4)."""
+
+    # KCSIE Part 4 section 2: low-level concerns are shared as the staff code of conduct says, usually with
+    # the headteacher or the DSL. Default: the headteacher; "dsl_lead" sends them to the lead DSL(s).
+    low_level_to: Literal["headteacher", "dsl_lead"] = "headteacher"
 
 
 class Delivery(_Strict):
@@ -241,6 +252,8 @@ class SchoolConfig(_Strict):
     police_prevent: Person
     helpline: Person = Person(name="DfE counter-extremism helpline", phone="020 7340 7264",
                               email="counter.extremism@education.gov.uk")
+    adult_social_care: Person | None = None  # learners aged 18+: the council's adult safeguarding team
+    allegations: Allegations = Field(default_factory=Allegations)
     categories: list[Category] = Field(
         default_factory=lambda: [Category(id=i, label=label) for i, label in DEFAULT_CATEGORIES])
     terms: list[Term] = Field(default_factory=list)

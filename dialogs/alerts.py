@@ -31,23 +31,34 @@ def alert_choices(words: Words, summary: ConcernSummary) -> tuple[Choice, ...]:
 
 
 def alert_facts(words: Words, summary: ConcernSummary, category_label: str) -> tuple[tuple[str, str], ...]:
-    """Returns the alert's label/value pairs."""
+    """Returns the alert's label/value pairs (about an adult: that, in place of the kind and the class)."""
+    if summary.audience != "dsl_team":
+        what: tuple[tuple[str, str], ...] = ((words("fact.about"), words("dsl.alert.about_adult")),)
+    else:
+        what = ((words("fact.category"), category_label or words("dsl.not_yet_told")),
+                (words("fact.year_group"), summary.year_group or words("dsl.not_yet_told")))
     return (
         (words("fact.reference"), summary.reference),
         (words("fact.urgency"), words("dsl.urgency.immediate") if summary.urgent else words("dsl.urgency.standard")),
-        (words("fact.category"), category_label or words("dsl.not_yet_told")),
-        (words("fact.year_group"), summary.year_group or words("dsl.not_yet_told")),
+        *what,
         (words("fact.reporter"), summary.reporter),
         (words("fact.raised_at"), summary.raised_at.strftime("%a %d %b %Y %H:%M")),
         (words("fact.status"), words(f"status.{summary.status}")),
     )
 
 
-def alert_reply(words: Words, summary: ConcernSummary, category_label: str) -> Reply:
-    """Returns the DSL channel alert for a concern."""
-    key = "dsl.alert.urgent" if summary.urgent else "dsl.alert.new"
+def alert_reply(words: Words, summary: ConcernSummary, category_label: str, holder: str = "",
+                demo: bool = False) -> Reply:
+    """Returns a concern's alert: the DSL channel's, or, about an adult, one that says who holds it."""
+    if summary.audience != "dsl_team":
+        key = "dsl.alert.adult_urgent" if summary.urgent else "dsl.alert.adult"
+    else:
+        key = "dsl.alert.urgent" if summary.urgent else "dsl.alert.new"
+    text = words(key, reference=summary.reference, holder=holder)
+    if demo:
+        text = words("dsl.alert.demo") + "\n" + text
     return Reply(
-        words(key, reference=summary.reference),
+        text,
         alert_choices(words, summary),
         expects="choice",
         facts=alert_facts(words, summary, category_label),

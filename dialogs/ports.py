@@ -53,17 +53,24 @@ class ConcernDraft:
     """A concern as it is being told; every field is a plain string so it saves as JSON."""
 
     urgent: bool = False
-    about: str = ""
+    about: str = ""  # child, children, learner (18+), adult, head, dsl (a member of the DSL team)
+    subject: str = ""  # about a DSL-team member: their email (they never see it)
+    adult_kind: str = ""  # about an adult: allegation, low_level or extremism (drawn into extremism)
+    adult_route: str = ""  # an allegation: "head" (the head or chair) or "lado" (a conflict of interest)
+    adult_name: str = ""
     pupils: str = ""
     year_group: str = ""
-    category: str = ""
+    category: str = ""  # one or more category ids, comma-separated; "not_sure" for the DSL to decide
     indicators: str = ""
     seen_heard: str = ""
     child_words: str = ""
-    occurred_at: str = ""
+    occurred_at: str = ""  # an exact local time, only when the reporter gave one
+    when_text: str = ""  # when, in the reporter's words (an approximate or unknown time is kept as said)
     place: str = ""
     actions_taken: str = ""
     others_aware: str = ""
+    present: str = ""
+    child_told: str = ""  # yes, no or not_applicable: told the concern will be shared (never secrecy)
     source_link: str = ""
     reference: str = ""
 
@@ -84,6 +91,7 @@ class Receipt:
 
     reference: str
     urgent: bool
+    holder: Contact | None = None  # a concern about an adult: who holds it (the head, the chair, the lead DSL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +106,8 @@ class ConcernSummary:
     year_group: str
     reporter: str
     raised_at: datetime
+    audience: str = "dsl_team"  # who holds it: dsl_team, headteacher, chair_of_governors or dsl_lead
+    about: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,15 +140,11 @@ class ConcernDesk(Protocol):
     """
 
     async def raise_urgent(self, person: Person, draft: ConcernDraft, once: str = "") -> str:
-        """Alerts the whole DSL team at once and returns the reference reserved for it."""
+        """Stores an urgent concern, alerts whoever its subject allows (never the subject); returns its reference."""
         ...
 
     async def submit(self, person: Person, draft: ConcernDraft, once: str = "") -> Receipt:
         """Stores the concern, queues the DSL alert and returns the receipt."""
-        ...
-
-    async def note_allegation_route(self, person: Person, about_head: bool, once: str = "") -> None:
-        """Audits that someone was directed to the allegation route (no details kept)."""
         ...
 
     async def authorise(self, person: Person, concern_id: int, action: str) -> ConcernSummary:
@@ -191,6 +197,18 @@ class Directory(Protocol):
 
     def categories(self) -> list[tuple[str, str]]:
         """Returns the concern categories as (id, label)."""
+        ...
+
+    def dsl_members(self) -> tuple[Contact, ...]:
+        """Returns everyone on the DSL team, in the school file's order (a concern may be about one of them)."""
+        ...
+
+    def adult_learners(self) -> bool:
+        """True when the school has learners aged 18 or over (a sixth form)."""
+        ...
+
+    def adult_social_care(self) -> Contact | None:
+        """Returns the council's adult safeguarding contact, for learners aged 18 or over, if set."""
         ...
 
 

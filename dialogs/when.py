@@ -86,3 +86,41 @@ def _checked(at: datetime, now: datetime) -> WhenResult:
     if at > now + timedelta(minutes=1):
         return WhenResult(None, "future")
     return WhenResult(at)
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """When something happened as the reporter said it: exact only when they gave a time."""
+
+    at: datetime | None  # an exact local time, only for "now" or a clock time
+    unknown: bool = False  # "not sure", "don't know": kept as not known, never as the words
+    problem: str = ""  # "empty", "too_long" or "future"
+
+
+_UNKNOWN = frozenset({"not sure", "dont know", "don't know", "do not know", "unknown", "no idea", "cant remember",
+                      "can't remember", "cannot remember", "not known", "unsure", "idk", "dunno", "no clue",
+                      "i dont know", "i don't know", "im not sure", "i'm not sure", "not certain"})
+_CLOCK_IN_TEXT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b")
+_NOW = frozenset({"now", "just now", "right now"})
+
+
+def understand_when(raw: str, now: datetime) -> When:
+    """Reads when it happened; an approximate answer is kept as said (no invented time), a future one refused."""
+    text = " ".join(raw.lower().replace(",", " ").split())
+    bare = text.strip(" .!?")
+    if not bare:
+        return When(None, problem="empty")
+    if len(raw) > 200:
+        return When(None, problem="too_long")
+    if bare in _UNKNOWN:
+        return When(None, unknown=True)
+    exact = parse_when(bare, now)
+    has_clock = bare in _NOW or _CLOCK_IN_TEXT.search(bare) is not None
+    if exact.problem == "future":
+        day, _, _ = _day(bare, now.date())
+        if has_clock or (day is not None and day > now.date()):
+            return When(None, problem="future")
+        return When(None)
+    if exact.at is not None and has_clock:
+        return When(exact.at)
+    return When(None)  # approximate ("this morning, about break", "last week"): the words are the record

@@ -72,7 +72,11 @@ class Concern(SQLModel, table=True):
     reference: str = Field(max_length=20)
     reporter_id: int = Field(foreign_key="staff.id", index=True)
     about: str = Field(default="", max_length=20)
-    category: str = Field(default="", max_length=60)
+    category: str = Field(default="", max_length=60)  # the first kind chosen
+    categories: str = Field(default="", max_length=400)  # every kind chosen, comma-separated (since 0007)
+    # Who holds it (bot/services/routing.py) and the emails of anyone it is about, who must never see it.
+    audience: str = Field(default="dsl_team", max_length=20)
+    excluded: str = Field(default="", max_length=1000)
     year_group: str = Field(default="", max_length=80)
     urgent: bool = False
     status: str = Field(default="new", max_length=20, index=True)

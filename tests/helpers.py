@@ -261,27 +261,31 @@ async def start(app: App, email: str = TEACHER_EMAIL) -> Conversation:
     return convo
 
 
-async def tell_up_to_review(convo: Conversation, category: str = "bullying_none") -> None:
+async def tell_up_to_review(convo: Conversation, category: str = "neglect") -> None:
     """Answers every question with ordinary answers, stopping at the review."""
-    await up_to_category(convo)
-    await tell_from_category(convo, category)
+    await up_to_account(convo)
+    await tell_from_account(convo, category)
 
 
-async def tell_from_category(convo: Conversation, category: str = "bullying_none") -> None:
-    """Answers from the category on with ordinary answers, stopping at the review."""
-    await convo.tap(category if category != "bullying_none" else "neglect")
+async def tell_from_account(convo: Conversation, category: str = "neglect") -> None:
+    """Answers from the account on with ordinary answers, stopping at the review."""
+    await convo.say("Came in hungry again, no coat")
+    await convo.tap("done")  # nothing to add to the account
+    await convo.say("I haven't eaten since Friday")
+    await convo.tap(category)
+    await convo.tap("done")  # no other kind
     if category == "radicalisation":
         await convo.say("Talks about a group online")
-    await convo.say("Came in hungry again, no coat")
-    await convo.say("I haven't eaten since Friday")
     await convo.say("today 09:00")
     await convo.say("Form room")
     await convo.say("Gave breakfast, listened")
     await convo.say("Nobody else")
+    await convo.tap("nobody")  # nobody else was there
+    await convo.tap("yes")  # the child was told it will be shared
 
 
-async def up_to_category(convo: Conversation) -> None:
-    """Answers: not in danger, a child, Jamie Testpupil, Year 9."""
+async def up_to_account(convo: Conversation) -> None:
+    """Answers: not in danger, a child, Jamie Testpupil, Year 9 (the account is asked next)."""
     await convo.tap("no")
     await convo.tap("child")
     await convo.say("Jamie Testpupil")
@@ -354,7 +358,8 @@ def texts(replies: Replies) -> str:
 
 
 CONCERN: list[Line] = [{"choice": "go:raise_concern"}, {"choice": "no"}, {"choice": "child"}, "Jamie Testpupil",
-                       "Year 9", {"choice": "radicalisation"}, "Shows interest in an extremist group online",
-                       "Says he watches their videos every night", "He said: they are the only ones who get me",
-                       "yesterday 14:30", "Library", "Listened, did not ask leading questions", "Nobody",
+                       "Year 9", "Says he watches an extremist group's videos every night", {"choice": "done"},
+                       "He said: they are the only ones who get me", {"choice": "radicalisation"}, {"choice": "done"},
+                       "Shows interest in an extremist group online", "yesterday 14:30", "Library",
+                       "Listened, did not ask leading questions", "Nobody", {"choice": "nobody"}, {"choice": "yes"},
                        {"choice": "submit"}]

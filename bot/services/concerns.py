@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services import routing
 from bot.services.directory import SchoolDirectory
 from bot.services.session_store import applied, replayed
 from bot.services.wording import Words
@@ -20,6 +21,7 @@ from dialogs.ports import (
     ConcernDetails,
     ConcernDraft,
     ConcernSummary,
+    Contact,
     NotPermitted,
     Person,
     Receipt,
@@ -94,58 +96,89 @@ class ConcernService:
     # --- taking concerns in --------------------------------------------------------------------
 
     async def raise_urgent(self, person: Person, draft: ConcernDraft, once: str = "") -> str:
-        """Stores an urgent concern at once and alerts the DSL channel and every DSL member (once per `once` key)."""
+        """Stores an urgent concern at once and alerts whoever its subject allows, never the subject (once per key).
+
+        A concern about a child goes to the DSL channel and each DSL member; one about an adult to the
+        head (the chair if it is about the head); one about a DSL member to the rest of the team and the head.
+        """
         async with self.db.transaction() as session:
             done = await replayed(session, self.school_id, once)
-            if done is not None:  # the turn ran again after a crash: the DSL team was alerted already
+            if done is not None:  # the turn ran again after a crash: the alert went already
                 return str(done["reference"])
             concern = await self._new_concern(session, person, draft)
             await store.add_event(session, concern, "urgent_alert", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.urgent", concern.reference)
-            summary = await self._summary(session, concern)
-            alert = alert_reply(self.words, summary, "")
-            await self._enqueue(session, DSL, OutboxKind.DSL_URGENT, {"reply": alert.to_json()}, concern)
-            for member in await people.list_staff(session, self.school_id, dsl_only=True):
-                assert member.id is not None
-                await self._enqueue(session, StaffDM(member.id), OutboxKind.DSL_DIRECT,
-                                    {"reply": alert.to_json()}, concern)
+            chosen = self._route(draft)
+            alert = await self._alert_now(session, concern)
+            if chosen.channel:
+                await self._enqueue(session, DSL, OutboxKind.DSL_URGENT, {"reply": alert.to_json()}, concern)
+            for email in chosen.urgent_direct:
+                staff_id = await self._staff_id(session, email)
+                await self._enqueue(session, StaffDM(staff_id), OutboxKind.DSL_DIRECT, {"reply": alert.to_json()},
+                                    concern)
             await applied(session, self.school_id, once, {"reference": concern.reference})
-        log.warning("urgent concern %s raised; DSL team alerted", concern.reference)
+        log.warning("urgent concern %s raised; %s alerted", concern.reference, chosen.audience)
         return concern.reference
 
     async def submit(self, person: Person, draft: ConcernDraft, once: str = "") -> Receipt:
-        """Writes the concern, its first event, audit and the DSL alert in one transaction, once per `once` key.
+        """Writes the concern, its first event, audit and its alert in one transaction, once per `once` key.
 
         The key's claim commits with the concern: a turn run again after a crash (its session not yet
-        saved) gets the first receipt back and writes no second concern, event, audit or alert.
+        saved) gets the first receipt back and writes no second concern, event, audit or alert. A concern
+        about a child is alerted in the DSL channel; one about an adult goes to its holder by direct message.
         """
         async with self.db.transaction() as session:
             done = await replayed(session, self.school_id, once)
             if done is not None:
-                return Receipt(str(done["reference"]), bool(done["urgent"]))
+                return Receipt(str(done["reference"]), bool(done["urgent"]), self._holder_contact(draft))
             concern = await store.by_reference(session, self.school_id, draft.reference) if draft.reference else None
             if concern is None:
                 concern = await self._new_concern(session, person, draft)
                 await store.add_event(session, concern, "created", person.staff_id, at=self._now())
             else:
                 await self._write_draft(session, concern, draft)
+                await self._set_route(session, concern, draft)
                 await store.add_event(session, concern, "details_added", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.submit", concern.reference)
-            summary = await self._summary(session, concern)
-            alert = alert_reply(self.words, summary, self._category_label(concern.category))
-            await self._enqueue(session, DSL, OutboxKind.DSL_ALERT, {"reply": alert.to_json()}, concern)
+            alert = await self._alert_now(session, concern)
+            chosen = self._route(draft)
+            if chosen.channel:
+                await self._enqueue(session, DSL, OutboxKind.DSL_ALERT, {"reply": alert.to_json()}, concern)
+            else:
+                for email in chosen.holders:
+                    staff_id = await self._staff_id(session, email)
+                    await self._enqueue(session, StaffDM(staff_id), OutboxKind.DSL_DIRECT,
+                                        {"reply": alert.to_json()}, concern)
             await applied(session, self.school_id, once, {"reference": concern.reference, "urgent": concern.urgent})
         log.info("concern %s submitted", concern.reference)
-        return Receipt(concern.reference, concern.urgent)
+        return Receipt(concern.reference, concern.urgent, self._holder_contact(draft))
 
-    async def note_allegation_route(self, person: Person, about_head: bool, once: str = "") -> None:
-        """Audits (once per `once` key) that someone was shown the allegation route; nothing about it is stored."""
-        async with self.db.transaction() as session:
-            if await replayed(session, self.school_id, once) is not None:
-                return
-            target = "chair_of_governors" if about_head else "headteacher"
-            await store.audit(session, self.school_id, person.email, "allegation.directed", target)
-            await applied(session, self.school_id, once, {})
+    def _route(self, draft: ConcernDraft) -> routing.Route:
+        return routing.route(self.directory.config, draft.about, draft.subject, draft.adult_kind, draft.adult_route)
+
+    def _holder_contact(self, draft: ConcernDraft) -> Contact | None:
+        """Who holds a concern about an adult, to name in the receipt (None for the DSL team's concerns)."""
+        chosen = self._route(draft)
+        return None if chosen.channel else self.directory.holder_contact(chosen.audience)
+
+    async def _staff_id(self, session: AsyncSession, email: str) -> int:
+        """The staff record of someone the school file names (the head or chair may not have one yet)."""
+        staff = await people.staff_by_email(session, self.school_id, email)
+        if staff is None:
+            staff = await people.upsert_staff(session, self.school_id, email, self.directory.name_of(email))
+        assert staff.id is not None
+        return staff.id
+
+    async def _set_route(self, session: AsyncSession, concern: Concern, draft: ConcernDraft) -> None:
+        """Records who holds the concern and who never sees it, auditing each exclusion (once each)."""
+        chosen = self._route(draft)
+        before = routing.parse_excluded(concern.excluded)
+        concern.audience = chosen.audience
+        concern.excluded = routing.excluded_text(tuple(sorted(before | set(chosen.excluded))))
+        session.add(concern)
+        for email in sorted(set(chosen.excluded) - before):
+            await store.audit(session, self.school_id, email, "concern.exclude", concern.reference)
+        await session.flush()
 
     async def _new_concern(self, session: AsyncSession, person: Person, draft: ConcernDraft) -> Concern:
         now = self._now()
@@ -153,6 +186,7 @@ class ConcernService:
         concern = Concern(school_id=self.school_id, reference=reference, reporter_id=person.staff_id,
                           details_enc="", created_at=now, submitted_at=now, urgent=draft.urgent)
         await self._write_draft(session, concern, draft)
+        await self._set_route(session, concern, draft)
         return concern
 
     async def _write_draft(self, session: AsyncSession, concern: Concern, draft: ConcernDraft) -> None:
@@ -166,7 +200,8 @@ class ConcernService:
         """Copies a draft into a concern row, encrypting every free-text answer and name."""
         draft.reference = concern.reference
         cipher = self.db.cipher
-        concern.about, concern.category = draft.about, draft.category
+        concern.about, concern.categories = draft.about, draft.category[:400]
+        concern.category = draft.category.split(",")[0][:60]
         concern.year_group = draft.year_group[:80]
         concern.urgent = concern.urgent or draft.urgent
         concern.details_enc = cipher.encrypt(json.dumps(draft.to_json()))
@@ -176,20 +211,30 @@ class ConcernService:
     # --- the DSL team ---------------------------------------------------------------------------
 
     async def authorise(self, person: Person, concern_id: int, action: str) -> ConcernSummary:
-        """Returns the concern for a DSL-team member; audits a refusal and raises for anyone else."""
+        """Returns the concern for someone who holds it; audits a refusal and raises for anyone else."""
         await self._require_dsl(person, action, concern_id)
         async with self.db.transaction() as session:
             return await self._summary(session, await self._concern(session, concern_id))
 
+    async def _may_act(self, person: Person, concern_id: int | None) -> bool:
+        """True for the concern's holders (the DSL team, or the head or chair for an adult), never its subject."""
+        if concern_id is None:
+            return self.directory.is_dsl(person.email)
+        async with self.db.reading() as session:
+            concern = await store.get(session, self.school_id, concern_id)
+        if concern is None:
+            return self.directory.is_dsl(person.email)  # then UnknownConcern, as for anyone on the team
+        return routing.may_see(self.directory.config, concern.audience, concern.excluded, person.email)
+
     async def _require_dsl(self, person: Person, action: str, concern_id: int | None = None) -> None:
-        """Raises NotPermitted, after auditing the attempt, unless the person is on the DSL team."""
-        if self.directory.is_dsl(person.email):
+        """Raises NotPermitted, after auditing the attempt, unless the person holds the concern and is not in it."""
+        if await self._may_act(person, concern_id):
             return
         async with self.db.transaction() as session:
             concern = await store.get(session, self.school_id, concern_id) if concern_id else None
             target = concern.reference if concern else str(concern_id or "")
             await store.audit(session, self.school_id, person.email, f"dsl.{action}", target, allowed=False)
-        log.warning("refused a DSL action (%s) by someone outside the DSL team", action)
+        log.warning("refused a DSL action (%s) by someone who does not hold the concern", action)
         raise NotPermitted(action)
 
     async def _concern(self, session: AsyncSession, concern_id: int, lock: bool = False) -> Concern:
@@ -263,12 +308,13 @@ class ConcernService:
             await store.add_event(session, concern, kind, person.staff_id, encrypted, now)
             await store.audit(session, self.school_id, person.email, f"concern.{action}", concern.reference)
             summary = await self._summary(session, concern)
-            alert = alert_reply(self.words, summary, self._category_label(concern.category))
+            alert = self._alert_of(summary, concern)
             thread = self.words("notify.dsl_updated", reference=concern.reference,
                                 status=self.words(f"event.{kind}"), actor=person.name,
                                 what=f" — {public}" if public else "")
-            await self._enqueue(session, DSL, OutboxKind.DSL_UPDATE,
-                                {"alert": alert.to_json(), "thread": Reply(thread).to_json()}, concern)
+            if concern.audience == "dsl_team":  # a concern about an adult was never in the channel
+                await self._enqueue(session, DSL, OutboxKind.DSL_UPDATE,
+                                    {"alert": alert.to_json(), "thread": Reply(thread).to_json()}, concern)
             if status in ("acknowledged", "closed"):
                 notice = Reply(self.words(f"notify.{status}", reference=concern.reference))
                 await self._enqueue(session, StaffDM(concern.reporter_id), OutboxKind.REPORTER_UPDATE,
@@ -277,11 +323,13 @@ class ConcernService:
             return summary
 
     async def open_concerns(self, person: Person) -> list[ConcernSummary]:
-        """Lists concerns not yet closed, newest first, for a DSL-team member."""
+        """Lists concerns not yet closed, newest first, for a DSL-team member: only those they may see."""
         await self._require_dsl(person, "list")
+        config = self.directory.config
         async with self.db.transaction() as session:
             rows = await store.listed(session, self.school_id, ("new", "acknowledged"))
-            return [await self._summary(session, c) for c in rows]
+            return [await self._summary(session, c) for c in rows
+                    if routing.may_see(config, c.audience, c.excluded, person.email)]
 
     async def mine(self, person: Person) -> list[tuple[str, str]]:
         """Lists the reporter's own concerns as (reference, status)."""
@@ -310,17 +358,30 @@ class ConcernService:
             if concern is None:
                 return None
             summary = await self._summary(session, concern)
-        return alert_reply(self.words, summary, self._category_label(concern.category))
+            return self._alert_of(summary, concern)
 
     async def _summary(self, session: AsyncSession, concern: Concern) -> ConcernSummary:
         reporter = await people.staff_by_id(session, concern.reporter_id)
         assert concern.id is not None
         raised = (concern.submitted_at or concern.created_at).astimezone(self.clock().tzinfo)
-        return ConcernSummary(concern.id, concern.reference, concern.status, concern.urgent, concern.category,
-                              concern.year_group, reporter.name if reporter else "unknown", raised)
+        return ConcernSummary(concern.id, concern.reference, concern.status, concern.urgent,
+                              concern.categories or concern.category,
+                              concern.year_group, reporter.name if reporter else "unknown", raised,
+                              concern.audience, concern.about)
+
+    async def _alert_now(self, session: AsyncSession, concern: Concern) -> Reply:
+        return self._alert_of(await self._summary(session, concern), concern)
+
+    def _alert_of(self, summary: ConcernSummary, concern: Concern) -> Reply:
+        """The concern's alert: the DSL team's, or, about an adult, one that names who holds it."""
+        holder = self.directory.holder_contact(concern.audience) if concern.audience != "dsl_team" else None
+        return alert_reply(self.words, summary, self._category_label(concern.categories or concern.category),
+                           holder=holder.name if holder else "", demo=self.directory.config.school.demo)
 
     def _category_label(self, category: str) -> str:
-        return dict(self.directory.categories()).get(category, category)
+        """The labels of a concern's kinds, as the school file names them."""
+        labels = {**dict(self.directory.categories()), "not_sure": self.words("raise.category.not_sure")}
+        return ", ".join(labels.get(c, c) for c in category.split(",") if c)
 
     async def _enqueue(self, session: AsyncSession, destination: Destination, kind: OutboxKind,
                        payload: dict[str, object], concern: Concern) -> None:

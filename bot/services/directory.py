@@ -92,6 +92,34 @@ class SchoolDirectory:
         """Returns the concern categories from the school file."""
         return [(c.id, c.label) for c in self.config.categories]
 
+    def dsl_members(self) -> tuple[Contact, ...]:
+        """Returns everyone on the DSL team, in the school file's order."""
+        return tuple(_dsl_contact(m) for m in self.config.dsl_team)
+
+    def adult_learners(self) -> bool:
+        """True when the school file says the school has learners aged 18 or over."""
+        return self.config.school.adult_learners
+
+    def adult_social_care(self) -> Contact | None:
+        """Returns the council's adult safeguarding contact, if the school file sets one."""
+        care = self.config.adult_social_care
+        return _contact(care, "Adult social care") if care else None
+
+    def holder_contact(self, audience: str) -> Contact:
+        """Returns who an audience is, to name them: the head, the chair, the lead DSL or the DSL team's lead."""
+        c = self.config
+        if audience == "chair_of_governors":
+            return _contact(c.chair_of_governors, "Chair of governors")
+        if audience == "headteacher":
+            return _contact(c.headteacher, "Headteacher")
+        leads = [m for m in c.dsl_team if not m.deputy] or c.dsl_team
+        return _dsl_contact(leads[0])
+
+    def name_of(self, email: str) -> str:
+        """Returns the name the school file gives someone, by email (the email itself when it names nobody)."""
+        people = [*self.config.dsl_team, self.config.headteacher, self.config.chair_of_governors]
+        return next((p.name for p in people if p.email and p.email == email.strip().lower()), email)
+
 
 def _dsl_contact(member: DslMember) -> Contact:
     return Contact(member.name, member.role or ("Deputy DSL" if member.deputy else "DSL"),

@@ -32,7 +32,7 @@ async def list_concerns(app: Office) -> list[dict[str, object]]:
     """Returns every concern's summary (no narrative, no names), newest first."""
     async with app.db.transaction() as session:
         rows = await store.listed(session, app.school_id)
-        return [{"reference": c.reference, "status": c.status, "urgent": c.urgent, "category": c.category,
+        return [{"reference": c.reference, "status": c.status, "urgent": c.urgent, "category": c.categories or c.category,
                  "year_group": c.year_group, "about": c.about,
                  "raised_at": (c.submitted_at or c.created_at).isoformat(timespec="seconds"),
                  "acknowledged_at": c.acknowledged_at.isoformat(timespec="seconds") if c.acknowledged_at else None,
@@ -160,8 +160,9 @@ async def _record(app: Office, session: AsyncSession,
         chronology.append({"at": event.created_at, "kind": event.kind, "by": who.name if who else "system",
                            "detail": app.db.cipher.decrypt(event.detail_enc) if event.detail_enc else ""})
     labels = dict(app.directory.categories())
+    kinds = (concern.categories or concern.category).split(",")
     record = {"reference": concern.reference, "status": concern.status, "urgent": concern.urgent,
               "reporter": reporter.email if reporter else "", **draft.to_json(),
-              "category_label": labels.get(concern.category, concern.category), "outcome": concern.outcome}
+              "category_label": ", ".join(labels.get(k, k) for k in kinds if k), "outcome": concern.outcome}
     return record, chronology
 

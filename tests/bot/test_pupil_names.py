@@ -27,7 +27,7 @@ from tests.helpers import (
     make_settings,
     run,
     start,
-    tell_from_category,
+    tell_from_account,
 )
 
 
@@ -72,7 +72,7 @@ async def test_concerns_stored_before_names_were_indexed_are_indexed_at_start(an
     await convo.tap("children")
     await convo.say("Jamie Testpupil, Robin Madeup")
     await convo.say("Year 8")
-    await tell_from_category(convo)
+    await tell_from_account(convo)
     await convo.tap("submit")
     robin = app.db.cipher.name_hashes("Robin Madeup")
     async with app.db.engine.begin() as connection:  # back to the schema before 0004: one hash per concern

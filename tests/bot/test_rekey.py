@@ -32,7 +32,7 @@ from tests.helpers import (
     run,
     start,
     tell_up_to_review,
-    up_to_category,
+    up_to_account,
 )
 
 ROTATING = {"PREVENT_DATA_KEY": NEW_KEY, "PREVENT_DATA_KEY_OLD": TEST_KEY}
@@ -103,7 +103,7 @@ async def test_rekey_never_overwrites_a_value_saved_while_it_runs(any_db_url: st
     convo = await start(first)
     await tell_up_to_review(convo)
     await convo.tap("submit")
-    await up_to_category(await start(first))  # a half-told concern
+    await up_to_account(await start(first))  # a half-told concern
     await DbInbox(first.db, first.school_id, "slack", Doorbell()).accept("Ev1", "slack:T:D1", {"text": "hi"})
     await first.close()
 
@@ -153,7 +153,7 @@ async def test_serve_says_at_start_when_values_need_a_key_that_is_not_configured
     from bot.server import log_key_problems
 
     first = await built(sqlite_url, clock)
-    await up_to_category(await start(first))  # a half-told concern, sealed with the first key
+    await up_to_account(await start(first))  # a half-told concern, sealed with the first key
     await first.close()
     app = await built(sqlite_url, clock, PREVENT_DATA_KEY=NEW_KEY)  # rotated without PREVENT_DATA_KEY_OLD
     try:
@@ -169,7 +169,7 @@ async def test_a_damaged_value_is_left_and_reported_and_the_rest_are_resealed(
         sqlite_url: str, clock: FrozenClock, caplog: pytest.LogCaptureFixture) -> None:
     first = await built(sqlite_url, clock)
     for n in range(2):  # two people, two conversations in progress
-        await up_to_category(await start(first, f"teacher{n}@school.example"))
+        await up_to_account(await start(first, f"teacher{n}@school.example"))
     await first.close()
     app = await built(sqlite_url, clock, PREVENT_DATA_KEY=NEW_KEY, PREVENT_DATA_KEY_OLD=TEST_KEY)
     try:

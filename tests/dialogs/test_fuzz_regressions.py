@@ -27,7 +27,7 @@ from tests.helpers import (
     make_settings,
     raised,
     start,
-    tell_from_category,
+    tell_from_account,
     tell_up_to_review,
 )
 
@@ -117,7 +117,7 @@ async def test_a_nul_character_in_the_year_group_still_submits(any_app: App) -> 
     await convo.tap("child")
     await convo.say("Jamie Testpupil")
     await convo.say("Year\x00 9")  # PostgreSQL's text cannot hold a NUL: the submit raised out of the turn
-    await tell_from_category(convo)
+    await tell_from_account(convo)
     await convo.tap("submit")
     assert "C-2026-0001" in convo.text
     async with any_app.db.transaction() as session:
@@ -243,7 +243,7 @@ async def test_a_name_sent_again_is_not_taken_as_the_year_group(app: App) -> Non
         await convo.say(again)
         assert convo.replies[0].text.startswith("That looks like a name."), again
     await convo.say("Year 9")
-    await tell_from_category(convo)
+    await tell_from_account(convo)
     await convo.tap("submit")
     async with app.db.transaction() as session:
         [concern] = (await session.exec(select(Concern))).all()

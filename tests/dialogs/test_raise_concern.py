@@ -17,7 +17,7 @@ from tests.helpers import (
     make_settings,
     start,
     tell_up_to_review,
-    up_to_category,
+    up_to_account,
 )
 
 
@@ -125,7 +125,7 @@ async def test_prevent_category_asks_indicators(app: App) -> None:
 async def test_image_categories_warn_never_to_forward_images(app: App) -> None:
     for category in ("sexual_abuse", "online_safety", "exploitation"):
         convo = await start(app)
-        await up_to_category(convo)
+        await up_to_account(convo)
         await convo.tap(category)
         assert "never upload, forward" in convo.text
         await convo.say("cancel")
@@ -136,7 +136,7 @@ async def test_other_categories_go_straight_to_what_happened(app: App) -> None:
         if category in ("radicalisation", "sexual_abuse", "online_safety", "exploitation"):
             continue
         convo = await start(app)
-        await up_to_category(convo)
+        await up_to_account(convo)
         await convo.tap(category)
         assert "What did you see or hear?" in convo.text
         assert "never upload" not in convo.text
@@ -207,7 +207,7 @@ async def test_start_again_keeps_urgent_reference(app: App) -> None:
 
 async def test_unreadable_and_future_dates_are_refused_kindly(app: App) -> None:
     convo = await start(app)
-    await up_to_category(convo)
+    await up_to_account(convo)
     await convo.tap("neglect")
     await convo.say("Hungry")
     await convo.tap("none")
