@@ -102,6 +102,7 @@ _UNKNOWN = frozenset({"not sure", "dont know", "don't know", "do not know", "unk
                       "i dont know", "i don't know", "im not sure", "i'm not sure", "not certain"})
 _CLOCK_IN_TEXT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b")
 _NOW = frozenset({"now", "just now", "right now"})
+_AHEAD = re.compile(r"\btomorrow\b|\bnext (?:week|month|term|year|mon|tue|wed|thu|fri|sat|sun)")
 
 
 def understand_when(raw: str, now: datetime) -> When:
@@ -114,6 +115,8 @@ def understand_when(raw: str, now: datetime) -> When:
         return When(None, problem="too_long")
     if bare in _UNKNOWN:
         return When(None, unknown=True)
+    if _AHEAD.search(bare):
+        return When(None, problem="future")
     exact = parse_when(bare, now)
     has_clock = bare in _NOW or _CLOCK_IN_TEXT.search(bare) is not None
     if exact.problem == "future":

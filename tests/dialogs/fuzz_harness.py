@@ -100,6 +100,8 @@ class ConcernRow:
     outcome: str
     acknowledged: bool
     closed: bool
+    audience: str = "dsl_team"
+    excluded: str = ""  # the emails of anyone it is about, who must never hear of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ class World:
     last_audit: int
     new_outbox: tuple[str, ...] = ()  # payloads of the outbox rows written since the snapshot before
     new_audits: tuple[AuditRow, ...] = ()
+    new_sends: tuple[tuple[str, int | None], ...] = ()  # those rows' (destination as an email or "dsl", concern)
 
 
 class Harness:
@@ -185,10 +188,11 @@ class Harness:
         async engine would cost more per step than the turn it checks.
         """
         with closing(sqlite3.connect(self.path)) as db:
-            concerns = {i: ConcernRow(reference, reporter, status, outcome, acked is not None, closed is not None)
-                        for i, reference, reporter, status, outcome, acked, closed in db.execute(
-                            "SELECT id, reference, reporter_id, status, outcome, acknowledged_at, closed_at "
-                            "FROM concern")}
+            concerns = {i: ConcernRow(reference, reporter, status, outcome, acked is not None, closed is not None,
+                                      audience, excluded)
+                        for i, reference, reporter, status, outcome, acked, closed, audience, excluded in db.execute(
+                            "SELECT id, reference, reporter_id, status, outcome, acknowledged_at, closed_at, audience, "
+                            "excluded FROM concern")}
             found = {row[0]: self._unseal(*row[1:]) for row in db.execute(
                 "SELECT conversation_key, dialog, state, data_enc, prompt_token, history, version FROM dialog_session")}
             event, outbox, audit = (value or 0 for value in db.execute(
@@ -201,7 +205,10 @@ class Harness:
                                                           (since.last_outbox,)))
             audits = tuple(AuditRow(who, action, target, bool(allowed)) for who, action, target, allowed in db.execute(
                 "SELECT actor, action, target, allowed FROM audit WHERE id > ? ORDER BY id", (since.last_audit,)))
-        return World(concerns, sessions, event, outbox, audit, payloads, audits)
+            emails = {f"staff:{i}": email for i, email in db.execute("SELECT id, email FROM staff")}
+            sends = tuple((emails.get(where, where), concern) for where, concern in db.execute(
+                "SELECT destination, concern_id FROM outbox WHERE id > ?", (since.last_outbox,)))
+        return World(concerns, sessions, event, outbox, audit, payloads, audits, sends)
 
     def _unseal(self, dialog: str, state: str, sealed: str, token: str, history: str, version: int) -> SavedSession:
         """A session row as the session store loads it."""

@@ -166,10 +166,11 @@ async def concerns_and_events(app: App) -> tuple[list[str], list[str]]:
 
 async def test_a_crash_after_the_urgent_alert_is_replayed_without_a_second_concern(app: App) -> None:
     convo = await start(app)
+    await convo.tap("yes")
     crashing(app).armed = True
     with pytest.raises(SimulatedCrash):
-        await convo.tap("yes")  # the urgent concern and its alerts are stored, then the process dies
-    await convo.tap("yes")  # the inbox runs the same event again
+        await convo.tap("child")  # the urgent concern and its alerts are stored, then the process dies
+    await convo.tap("child")  # the inbox runs the same event again
     assert await concerns_and_events(app) == (["C-2026-0001"], ["urgent_alert"])
     assert "C-2026-0001" in convo.text
 

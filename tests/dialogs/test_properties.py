@@ -33,16 +33,22 @@ STATS: Counter[str] = Counter()
 # A sensible answer for each question (a marker, {m}, where the person's own words would be).
 SENSIBLE: dict[str, tuple[str, ...]] = {
     "raise_concern.danger": ("no", "No", "yes"),
-    "raise_concern.about": ("child", "a child", "children"),
-    "raise_concern.adult_head": ("no", "yes"),
+    "raise_concern.about": ("child", "a child", "children", "an adult", "Alex Example", "the headteacher"),
+    "raise_concern.adult_kind": ("allegation", "a low-level concern", "extremism"),
+    "raise_concern.adult_route": ("no", "lado"),
+    "raise_concern.adult_name": ("Sam {m}, supply teacher",),
+    "raise_concern.seen_more": ("that's all", "done", "And then he left {m}"),
+    "raise_concern.present": ("Nobody else", "Two pupils {m}"),
+    "raise_concern.child_told": ("yes", "no"),
     "raise_concern.pupil": ("{m} Testpupil", "Ana {m}-Example"),
     "raise_concern.pupils": ("{m} Testpupil and Ana Example",),
     "raise_concern.year_group": ("Year 9", "9B", "Reception"),  # shown in the DSL alert: never a marker
-    "raise_concern.category": ("neglect", "radicalisation", "online safety", "3"),
+    "raise_concern.category": ("neglect", "radicalisation", "online safety", "3", "not sure", "that's all",
+                               "neglect and online safety"),
     "raise_concern.indicators": ("Talks about a group online {m}",),
     "raise_concern.seen_heard": ("Came in hungry again {m}",),
     "raise_concern.child_words": ("I haven't eaten since Friday {m}",),
-    "raise_concern.when": ("today 09:00", "yesterday", "now"),
+    "raise_concern.when": ("today 09:00", "yesterday", "now", "this morning around break", "not sure"),
     "raise_concern.place": ("Form room {m}",),
     "raise_concern.actions_taken": ("Gave breakfast, listened {m}",),
     "raise_concern.others_aware": ("Nobody else {m}",),
@@ -346,6 +352,7 @@ class ConversationMachine(RuleBasedStateMachine):
         self.check_receipts(actor, after, replies)
         self.check_refusal(actor, inbound, before, after, replies)
         self.check_privacy(actor, inbound, replies, (*(crashed.new_outbox if crashed else ()), *after.new_outbox))
+        self.check_routing(after, (*(crashed.new_sends if crashed else ()), *after.new_sends))
         self.world = after
         self.remember(actor, inbound, replies)
 
@@ -381,7 +388,8 @@ class ConversationMachine(RuleBasedStateMachine):
         """A receipt names a stored concern of the reporter's, holding exactly what the review showed."""
         words = self.h.app.words
         for reference in set(REFERENCE.findall("\n".join(r.text for r in replies))):
-            if not any(r.text == words("raise.receipt", reference=reference) for r in replies):
+            receipts = tuple(words(key, reference=reference) for key in ("raise.receipt", "raise.adult_receipt.intro"))
+            if not any(r.text.startswith(receipts) for r in replies):
                 continue
             STATS["receipts"] += 1
             owners = [c.reporter_id for c in after.concerns.values() if c.reference == reference]
@@ -395,7 +403,8 @@ class ConversationMachine(RuleBasedStateMachine):
     def check_refusal(self, actor: Actor, inbound: Inbound, before: World, after: World,
                       replies: list[Reply]) -> None:
         """A DSL button pressed by anyone else is refused, audited and changes nothing."""
-        if actor.dsl or not (inbound.choice or "").startswith("dsl:"):
+        pressed = inbound.choice or ""
+        if not pressed.startswith("dsl:") or (actor.dsl and self.holds(actor, before, pressed)):
             return
         STATS["DSL buttons refused"] += 1
         assert replies[0].text == self.h.app.words("dsl.not_permitted")
@@ -403,6 +412,25 @@ class ConversationMachine(RuleBasedStateMachine):
         assert refused == [(actor.user.email, False, True)], f"refusal audited as {refused}"
         assert (after.concerns, after.last_event, after.last_outbox) == \
                (before.concerns, before.last_event, before.last_outbox), "a refused DSL button changed something"
+
+    def holds(self, actor: Actor, world: World, pressed: str) -> bool:
+        """True when a DSL member may act on the concern a DSL button names: not about an adult, not about them."""
+        concern_id = pressed.rsplit(":", 1)[-1]
+        row = world.concerns.get(int(concern_id)) if concern_id.isdigit() and len(concern_id) < 19 else None
+        if row is None:
+            return True  # an unknown concern: the team member is told so, as before
+        STATS["DSL buttons on others' concerns"] += row.audience != "dsl_team"
+        return row.audience == "dsl_team" and actor.user.email not in row.excluded.split(",")
+
+    def check_routing(self, after: World, sends: tuple[tuple[str, int | None], ...]) -> None:
+        """Nothing about a concern goes to the person it is about, and a concern about an adult never to the channel."""
+        for where, concern_id in sends:
+            row = after.concerns.get(concern_id) if concern_id is not None else None
+            if row is None:
+                continue
+            STATS["routed sends"] += 1
+            assert where not in row.excluded.split(","), f"{row.reference} was sent to the person it is about"
+            assert row.audience == "dsl_team" or where != "dsl", f"{row.reference}, about an adult, reached the channel"
 
     def check_privacy(self, actor: Actor, inbound: Inbound, replies: list[Reply], outbox: tuple[str, ...]) -> None:
         """Nobody sees what someone else told, but a DSL member viewing details; alerts carry none of it."""
