@@ -33,7 +33,8 @@ def details_reply(turn: Turn, details: ConcernDetails) -> Reply:
     chronology = "\n".join(f"{at:%d %b %H:%M} · {who} · {what}" for at, who, what in details.chronology)
     text = turn.t("dsl.details", reference=details.summary.reference,
                   status=turn.t(f"status.{details.summary.status}"), reporter=details.summary.reporter)
-    return Reply(text + "\n" + chronology, facts=review_facts(turn, details.draft))
+    written = ((turn.t("fact.written_at"), f"{details.summary.raised_at:%a %d %b %Y %H:%M}"),)
+    return Reply(text + "\n" + chronology, facts=(*review_facts(turn, details.draft), *written))
 
 
 async def setup(turn: Turn, params: dict[str, str]) -> Outcome[Step] | None:

@@ -641,7 +641,8 @@ def draft_facts(t: Callable[..., str], categories: dict[str, str], draft: Concer
     facts.append((t("fact.seen_heard"), draft.seen_heard))
     if draft.about not in ADULT_ABOUT:
         kinds = ", ".join(categories.get(c, c) for c in draft.category.split(",") if c)
-        facts += [(t("fact.child_words"), draft.child_words), (t("fact.category"), kinds)]
+        words_label = t("fact.learner_words") if draft.about == "learner" else t("fact.child_words")
+        facts += [(words_label, draft.child_words), (t("fact.category"), kinds)]
         if draft.indicators:
             facts.append((t("fact.indicators"), draft.indicators))
     facts += [(t("fact.when"), when_fact(t, draft, when)), (t("fact.place"), draft.place)]
@@ -694,7 +695,7 @@ def receipt_text(turn: Turn, draft: ConcernDraft, receipt: Receipt) -> str:
     if draft.about in ADULT_ABOUT:
         text = _adult_receipt(turn, draft, receipt, contacts)
     else:
-        text = turn.t("raise.receipt", reference=receipt.reference)
+        text = turn.t("raise.receipt", reference=receipt.reference, person=_person(turn, draft))
         if draft.about == "learner":
             care = turn.services.directory.adult_social_care()
             text += "\n" + turn.t("raise.learner_note", adult_care=care.name + (f" ({care.phone})" if care.phone

@@ -343,8 +343,9 @@ async def test_learners_aged_18_or_over_are_never_called_children(sqlite_url: st
         await convo.tap("nobody")
         assert "child" not in convo.last.text.lower()
         await convo.tap("yes")
+        assert "Learner's words" in facts(convo) and "Child's words" not in facts(convo)
         await convo.tap("submit")
-        assert "adult safeguarding" in convo.text
+        assert "adult safeguarding" in convo.text and "the child" not in convo.text
     finally:
         await app.close()
 
