@@ -98,3 +98,23 @@ def parse_excluded(excluded: str) -> set[str]:
 def excluded_text(emails: tuple[str, ...]) -> str:
     """The exclusion list as the concern row stores it."""
     return ",".join(emails)
+
+
+def escalation_to(config: SchoolConfig, audience: str, excluded: str) -> tuple[str, ...]:
+    """Who hears that nobody has acknowledged a concern: for the DSL team's, the deputies and the head; for one
+    about an adult, the next in line (the head's goes to the chair); never the person it is about."""
+    never = parse_excluded(excluded)
+    head, chair = _lower(config.headteacher.email), _lower(config.chair_of_governors.email)
+    if audience == "dsl_team":
+        deputies = {m.email for m in config.dsl_team if m.deputy} or config.dsl_emails()
+        wanted = sorted(deputies | {head})
+    elif audience == "dsl_lead":
+        wanted = [head]
+    else:
+        wanted = [chair]
+    return tuple(e for e in wanted if e and e not in never)
+
+
+def half_told_to(config: SchoolConfig, about: str, subject: str) -> tuple[str, ...]:
+    """Who is told that a concern is still half-told: whoever would hold it, never the person it is about."""
+    return route(config, about, subject).holders
