@@ -388,8 +388,9 @@ class ConversationMachine(RuleBasedStateMachine):
         """A receipt names a stored concern of the reporter's, holding exactly what the review showed."""
         words = self.h.app.words
         for reference in set(REFERENCE.findall("\n".join(r.text for r in replies))):
+            keys = ("raise.receipt", "raise.adult_receipt.intro")
             receipts = tuple(words(key, reference=reference, person=words(f"raise.person.{about}"))
-                             for key in ("raise.receipt", "raise.adult_receipt.intro") for about in ("child", "children"))
+                             for key in keys for about in ("child", "children"))
             if not any(r.text.startswith(receipts) for r in replies):
                 continue
             STATS["receipts"] += 1
