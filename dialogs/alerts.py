@@ -43,11 +43,12 @@ def alert_facts(words: Words, summary: ConcernSummary, category_label: str) -> t
     )
 
 
-def alert_reply(words: Words, summary: ConcernSummary, category_label: str) -> Reply:
-    """Returns the DSL channel alert for a concern."""
+def alert_reply(words: Words, summary: ConcernSummary, category_label: str, *, demo: bool = False) -> Reply:
+    """Returns the DSL channel alert for a concern (saying first, on the demo school, that no real DSL got it)."""
     key = "dsl.alert.urgent" if summary.urgent else "dsl.alert.new"
+    text = words(key, reference=summary.reference)
     return Reply(
-        words(key, reference=summary.reference),
+        f"{words('dsl.alert.demo')}\n{text}" if demo else text,
         alert_choices(words, summary),
         expects="choice",
         facts=alert_facts(words, summary, category_label),
