@@ -238,7 +238,7 @@ class Servers:
         if self.cold:
             with log.open("wb") as out:
                 process = await asyncio.create_subprocess_exec(
-                    str(Path(sys.executable).parent / "prevent-bot"), "serve", cwd=ROOT, env=self.env,
+                    str(Path(sys.executable).parent / "prevent-bot"), "serve", "--demo", cwd=ROOT, env=self.env,
                     stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out)
             self._cold[process.pid] = process
             self.live.add(process.pid)
@@ -316,7 +316,7 @@ def _fork_server(log: str) -> int:
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
         os.dup2(out, 1)
         os.dup2(out, 2)
-        sys.argv = ["prevent-bot", "serve"]
+        sys.argv = ["prevent-bot", "serve", "--demo"]  # the demo school, made-up people
         from bot.cli import main
 
         main()

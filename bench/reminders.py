@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.app import App, build  # noqa: E402
-from bot.config import SchoolConfig, demo_text, parse  # noqa: E402
+from bot.config import DEFAULT_COURSES, SchoolConfig, demo_text, parse  # noqa: E402
 from bot.delivery.dispatcher import OutboxDispatcher  # noqa: E402
 from bot.delivery.slack import SlackPlatform  # noqa: E402
 from bot.jobs.plans import School  # noqa: E402
@@ -73,7 +73,8 @@ TOKEN = "xoxb-bench"
 DSL_CHANNEL = "G0BENCHDSL"
 KEY = "YmVuY2gta2V5LTMyLWJ5dGVzLWxvbmctMTIzNDU2Nzg"  # made-up 32 bytes, benchmark only
 HELD = "bench-held"  # outbox status for queued rows this run does not deliver
-COURSES = ("induction", "annual_update", "prevent", "prevent_f2f", "dsl_training")
+COURSES = tuple(c.id for c in DEFAULT_COURSES)  # the default courses, as a school without [[courses]] has them
+DSL_ONLY = {c.id for c in DEFAULT_COURSES if c.who == "dsl"}
 STATES, WEIGHTS = ("current", "due", "overdue", "never"), (0.74, 0.08, 0.10, 0.08)  # per person and course
 
 
@@ -157,7 +158,7 @@ async def seed(app: App, configs: list[SchoolConfig], per_school: int, seed_valu
             records: list[dict[str, Any]] = []
             for row in rows:
                 for course in COURSES:
-                    if course in ("prevent_f2f", "dsl_training") and not row["is_dsl"]:
+                    if course in DSL_ONLY and not row["is_dsl"]:
                         continue
                     state = rng.choices(STATES, WEIGHTS)[0]
                     for done in completed_for(rng, state, every[course], today):

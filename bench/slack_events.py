@@ -250,7 +250,7 @@ async def main(events: int, concurrency: int, database_url: str, wait_reply: boo
                "PREVENT_CONFIG": str(school_file(Path(folder))), "PORT": str(bot_port), "SLACK_BOT_TOKEN": TOKEN,
                "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url, "SLACK_APP_TOKEN": ""}
         python = sys.executable
-        servers = [start_server([python, "-m", "bot", "serve"], env),
+        servers = [start_server([python, "-m", "bot", "serve", "--demo"], env),
                    start_server([python, __file__, "--bare-bolt", str(bare_port), api_url], {})]
         try:
             await wait_up(f"http://127.0.0.1:{bot_port}/healthz")

@@ -42,7 +42,7 @@ async def main(database_url: str) -> None:
                "PREVENT_CONFIG": str(bench.school_file(Path(folder))), "SLACK_BOT_TOKEN": bench.TOKEN,
                "SLACK_SIGNING_SECRET": bench.SECRET, "SLACK_API_URL": f"http://127.0.0.1:{fake_port}/api/",
                "SLACK_APP_TOKEN": ""}
-        command = [sys.executable, "-m", "bot", "serve"]
+        command = [sys.executable, "-m", "bot", "serve", "--demo"]
         servers = [bench.start_server(command, {**env, "PORT": str(holder_port)})]
         try:
             await bench.wait_up(f"http://127.0.0.1:{holder_port}/healthz")

@@ -177,21 +177,34 @@ class Course(_Strict):
     where: str = ""
 
 
-# Defaults from DOMAIN.md: induction once; annual update yearly; Prevent awareness every 2 years
-# (no national period: a setting); DSL training every 2 years. The DSL's face-to-face Prevent
-# awareness has no set period either: 2 years is this project's default, marked as such.
+HOME_OFFICE_TRAINING = 'the Home Office "Prevent duty training" service on GOV.UK'
+
+# Defaults from DOMAIN.md, each a setting: induction once; the annual update yearly; Prevent awareness on the
+# Home Office "Prevent duty training" service (its Awareness course, then its refresher) every 2 years (no
+# national period); DSL training every 2 years and the DSL's knowledge refresh every 12 months; the DSL's
+# face-to-face Prevent awareness. WRAP is a local option (prevent.example.toml), not a default name.
+# Not from guidance, marked as this project's defaults: the Referrals and Channel awareness courses are for
+# the DSL team (who make Prevent referrals and may be asked to join a Channel panel), and they and the
+# face-to-face Prevent awareness are renewed every 2 years, like Prevent awareness.
 DEFAULT_COURSES = (
     Course(id="induction", title="Safeguarding and child protection (induction, with online safety and "
            "filtering and monitoring)", every_months=None, where="your induction — ask the DSL"),
     Course(id="annual_update", title="Annual safeguarding update", every_months=12, first_due_months=12,
            where="the school's annual safeguarding update — ask the DSL"),
-    Course(id="prevent", title="Prevent awareness (WRAP or the Home Office e-learning)", every_months=24,
-           where='the Home Office "Prevent duty training" on GOV.UK (free), or a WRAP session from the DSL'),
+    Course(id="prevent", title="Prevent awareness (Home Office course, or its refresher)", every_months=24,
+           where=f"{HOME_OFFICE_TRAINING}: the Awareness course, or the refresher if you have done it before"),
+    Course(id="prevent_referrals", title="Prevent referrals (Home Office course)", every_months=24, who="dsl",
+           where=f"{HOME_OFFICE_TRAINING}: the Referrals course"),
+    Course(id="channel_awareness", title="Channel awareness (Home Office course)", every_months=24, who="dsl",
+           where=f"{HOME_OFFICE_TRAINING}: the Channel awareness course"),
     Course(id="prevent_f2f", title="Face-to-face Prevent awareness (DSL)", every_months=24, who="dsl",
            where="your local authority or police Prevent team"),
     Course(id="dsl_training", title="DSL training", every_months=24, who="dsl",
            where="your local safeguarding partnership's DSL course"),
+    Course(id="dsl_refresh", title="DSL knowledge refresh (annual)", every_months=12, first_due_months=12,
+           who="dsl", where="as the school arranges, for example your local safeguarding partnership's DSL briefings"),
 )
+DEFAULT_WHERE = {c.id: c.where for c in DEFAULT_COURSES}
 
 
 class PolicySetting(_Strict):
@@ -264,6 +277,13 @@ class SchoolConfig(_Strict):
     policies: list[PolicySetting] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
     content_file: str = ""
+
+    @model_validator(mode="after")
+    def _default_where(self) -> SchoolConfig:
+        """A course with a default's id and no `where` gets the default's (the Home Office service for Prevent)."""
+        self.courses = [c.model_copy(update={"where": DEFAULT_WHERE[c.id]}) if not c.where and c.id in DEFAULT_WHERE
+                        else c for c in self.courses]
+        return self
 
     @model_validator(mode="after")
     def _prevent_category(self) -> SchoolConfig:

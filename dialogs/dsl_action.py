@@ -25,7 +25,9 @@ def _concern_id(turn: Turn) -> int:
 
 
 def _category_label(turn: Turn, category: str) -> str:
-    return dict(turn.services.directory.categories()).get(category, category)
+    """The labels of a concern's kinds (one or more, comma-separated ids)."""
+    labels = {**dict(turn.services.directory.categories()), "not_sure": turn.t("raise.category.not_sure")}
+    return ", ".join(labels.get(c, c) for c in category.split(",") if c)
 
 
 def details_reply(turn: Turn, details: ConcernDetails) -> Reply:

@@ -128,9 +128,11 @@ DONE: Dialog[Recording] = Dialog(
 
 
 async def mine_setup(turn: Turn, params: dict[str, str]) -> Outcome[Shown] | None:
-    """Shows what training is current, due and overdue, with a button to record some, and ends."""
+    """Shows what training is current, due and overdue and where to do it, with a button to record some, and ends."""
     statuses = await _desk(turn).statuses(turn.person)
-    facts = tuple((s.title, turn.t(f"training.state.{s.state}", due=s.due_on or "-", done=s.last_done or "never"))
+    facts = tuple((s.title, turn.t("training.mine_line", where=s.where or turn.t("training.where_unknown"),
+                                   state=turn.t(f"training.state.{s.state}", due=s.due_on or "-",
+                                                done=s.last_done or "never")))
                   for s in statuses)
     choices = tuple(Choice(f"go:training_done?course={s.course}", turn.t("training.record_button", title=s.title))
                     for s in statuses if s.state != "current")

@@ -101,7 +101,7 @@ async def training_statuses(school: School, today: date) -> list[tuple[Staff, li
 
 def nudge_reply(words: Words, due: list[CourseStatus]) -> Reply:
     """One message naming each course due, its date and where to do it, with buttons to record it."""
-    lines = [words("nudge.training_line", title=s.title, where=s.where,
+    lines = [words("nudge.training_line", title=s.title, where=s.where or words("training.where_unknown"),
                    state=words(f"training.state.{s.state}", due=s.due_on, done=s.last_done or "never"))
              for s in due]
     choices = tuple(Choice(f"go:training_done?course={s.course}", words("nudge.record_button", title=s.title)[:75])

@@ -14,12 +14,14 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import App
+from bot.config import demo_text
 from bot.server import build_web_app
 from storage.db import Database, make_engine, utcnow
-from tests.helpers import CLI_NOW, TEST_KEY, FakePlatform
+from tests.helpers import CLI_NOW, TEST_KEY, FakePlatform, run
 
 
 class BrokenPlatform(FakePlatform):
@@ -62,7 +64,7 @@ def test_sigterm_stops_cleanly_and_hands_the_background_work_over(tmp_path: Path
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": TEST_KEY,
            "PORT": str(port), **CLI_NOW}
     env.pop("PREVENT_CONFIG", None)
-    server = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=env, cwd=tmp_path,
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--demo"], env=env, cwd=tmp_path,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         for _ in range(200):
@@ -90,3 +92,39 @@ def lease_expiry(folder: Path) -> datetime | None:
         except sqlite3.OperationalError:  # the schema is not there yet
             return None
     return datetime.fromisoformat(row[0]).replace(tzinfo=UTC) if row else None
+
+
+def serve_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Stands in for the real server: records the school each `serve` would have started for."""
+    import bot.server
+    from bot.app import load_config
+
+    started: list[str] = []
+    monkeypatch.setattr(bot.server, "run_server", lambda settings: started.append(load_config(settings).school.slug))
+    return started
+
+
+def test_serve_refuses_the_demo_school_kindly_and_says_what_to_do(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    started = serve_calls(monkeypatch)
+    refused = run(tmp_path, "serve", refused=True)
+    assert refused.exit_code == 2 and started == []
+    assert "demo school" in refused.stderr and "would not reach a real DSL" in refused.stderr
+    assert "prevent.toml" in refused.stderr and "prevent.example.toml" in refused.stderr
+    assert "prevent-bot serve --demo" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "prevent.db").exists()  # refused before anything was made
+
+    copied = tmp_path / "copy-of-demo.toml"  # the demo school copied to a file is still the demo school
+    copied.write_text(demo_text())
+    assert run(tmp_path, "serve", refused=True, env={"PREVENT_CONFIG": str(copied)}).exit_code == 2
+    assert started == []
+
+
+def test_serve_runs_the_demo_school_with_demo_and_a_real_school_without(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    started = serve_calls(monkeypatch)
+    run(tmp_path, "serve", "--demo")
+    real = tmp_path / "prevent.toml"
+    real.write_text(demo_text().replace("demo = true", "demo = false").replace('slug = "demo"', 'slug = "oak"'))
+    run(tmp_path, "serve")
+    assert started == ["demo", "oak"]

@@ -22,7 +22,8 @@ async def test_who_gives_today_contacts_and_numbers(app: App) -> None:
 
 async def test_every_help_topic_has_words(app: App) -> None:
     topics = dict(app.words.help_topics())
-    assert set(topics) == {"prevent", "signs", "channel", "sharing", "controversial", "british_values", "training"}
+    assert set(topics) == {"disclosure", "prevent", "signs", "channel", "images", "sharing", "controversial",
+                           "british_values", "training"}
     for topic_id, title in topics.items():
         convo = Conversation(app.engine, TEACHER_EMAIL)
         await convo.tap("go:help", token=None)

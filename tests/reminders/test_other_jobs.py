@@ -166,7 +166,8 @@ async def test_dsl_digest(school_app: App, school: School, clock: FrozenClock) -
     assert sent == 2 and sorted(i.who for i in plan.items) == ["alex.example@school.example",
                                                                 "sam.sample@school.example"]
     facts = dict(plan.items[0].reply.facts)
-    assert "Prevent awareness (WRAP or the Home Office e-learning): " in facts["Training compliance"]
+    assert "Prevent awareness (Home Office course, or its refresher): " in facts["Training compliance"]
+    assert "DSL knowledge refresh (annual): 1/2" in facts["Training compliance"]  # Alex current, Sam due
     assert "Chris Mockname — Prevent awareness" in facts["Overdue"]
     assert facts["Not yet acknowledged"] == "C-2026-0001"
     assert "Jamie" not in json.dumps(plan.items[0].reply.to_json())

@@ -88,7 +88,7 @@ async def test_my_training_and_recording_it(school_app: App) -> None:
     assert "in the future" in teacher.text
     await teacher.say("yesterday")
     await teacher.say("prevent-certificate.pdf")
-    assert "Recorded: Pat Teacher completed Prevent awareness (WRAP or the Home Office e-learning) on 2026-11-29" \
+    assert "Recorded: Pat Teacher completed Prevent awareness (Home Office course, or its refresher) on 2026-11-29" \
         in teacher.text
     async with school_app.db.transaction() as session:
         query = select(TrainingRecord).where(TrainingRecord.completed_on == date(2026, 11, 29))

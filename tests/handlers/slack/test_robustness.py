@@ -253,6 +253,7 @@ async def test_a_picture_sent_to_the_bot_is_never_fetched_and_the_person_is_told
     assert await slack.event(shared) == 200
     said = [c.text for c in slack.since(before) if c.method == "chat.postMessage" and c.channel == dm(user)]
     assert "don't open, keep or pass on files or pictures" in said[0] and "indecent image" in said[0]
+    assert "Don't delete it, and don't ask the child to" in said[0] and "delete it from" not in said[0]
     assert "full name" in said[-1]  # and the question it was on is asked again
     assert all(not c.method.startswith("files.") and "F0PICTURE" not in json.dumps(c.args)
                for c in slack.since(before))  # never fetched, never passed on

@@ -190,6 +190,7 @@ async def test_a_picture_sent_to_the_bot_is_never_fetched_and_the_person_is_told
                {"contentType": "text/html", "content": "<p>look</p>"}]
     said = [c.text for c in await teams.post_and_read(teams.personal("teacher", text="look", attachments=picture))]
     assert "don't open, keep or pass on files or pictures" in said[0] and "indecent image" in said[0]
+    assert "Don't delete it, and don't ask the child to" in said[0] and "delete it from" not in said[0]
     assert all("files.teams.example" not in c.path for c in teams.fake.calls)  # never fetched
     plain = [c.text for c in await teams.post_and_read(teams.personal("teacher", text="hello",
                                                                       attachments=picture[1:]))]
