@@ -19,6 +19,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
 
+from dialogs.alerts import parse_concern_id
 from dialogs.engine import Turn
 from dialogs.messages import Inbound, Reply, UserRef
 from dialogs.ports import Person, SavedSession
@@ -417,8 +418,8 @@ class ConversationMachine(RuleBasedStateMachine):
 
     def holds(self, actor: Actor, world: World, pressed: str) -> bool:
         """True when a DSL member may act on the concern a DSL button names: not about an adult, not about them."""
-        concern_id = pressed.rsplit(":", 1)[-1]
-        row = world.concerns.get(int(concern_id)) if concern_id.isdigit() and len(concern_id) < 19 else None
+        concern_id = parse_concern_id(pressed.rsplit(":", 1)[-1])
+        row = world.concerns.get(concern_id) if concern_id is not None else None
         if row is None:
             return True  # an unknown concern: the team member is told so, as before
         STATS["DSL buttons on others' concerns"] += row.audience != "dsl_team"
