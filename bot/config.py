@@ -88,11 +88,13 @@ class Person(_Strict):
 
 
 class DslMember(Person):
-    """A member of the DSL team and the weekdays they are on duty."""
+    """A member of the DSL team, the weekdays they are on duty and, if not the whole school day, their hours."""
 
     email: str = Field(min_length=3)
     deputy: bool = False
     on_duty: list[str] = Field(default_factory=list)
+    duty_start: time | None = None  # None: school.school_day_start
+    duty_end: time | None = None  # None: school.school_day_end
 
     @field_validator("on_duty")
     @classmethod
@@ -102,6 +104,18 @@ class DslMember(Person):
         if bad:
             raise ValueError(f"expected weekdays like mon, tue, wed; got {bad}")
         return days
+
+    @model_validator(mode="after")
+    def _hours(self) -> DslMember:
+        if self.duty_start and self.duty_end and self.duty_end <= self.duty_start:
+            raise ValueError("expected duty_end after duty_start (on duty from start until end, the same day)")
+        return self
+
+
+class EmergencyContact(Person):
+    """A contact staff must be able to ring (the council's out-of-hours emergency duty team): its phone is required."""
+
+    phone: str = Field(min_length=1)
 
 
 class Category(_Strict):
@@ -239,6 +253,9 @@ class SchoolConfig(_Strict):
     lado: Person
     front_door: Person
     police_prevent: Person
+    # The council's out-of-hours emergency duty team (DOMAIN.md: a setting). A local number, so no default:
+    # without it staff are told to ring the council's children's services, and `prevent-bot doctor` says so.
+    emergency_duty_team: EmergencyContact | None = None
     helpline: Person = Person(name="DfE counter-extremism helpline", phone="020 7340 7264",
                               email="counter.extremism@education.gov.uk")
     categories: list[Category] = Field(
