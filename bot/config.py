@@ -105,12 +105,6 @@ class DslMember(Person):
             raise ValueError(f"expected weekdays like mon, tue, wed; got {bad}")
         return days
 
-    @model_validator(mode="after")
-    def _hours(self) -> DslMember:
-        if self.duty_start and self.duty_end and self.duty_end <= self.duty_start:
-            raise ValueError("expected duty_end after duty_start (on duty from start until end, the same day)")
-        return self
-
 
 class EmergencyContact(Person):
     """A contact staff must be able to ring (the council's out-of-hours emergency duty team): its phone is required."""
@@ -268,6 +262,17 @@ class SchoolConfig(_Strict):
     policies: list[PolicySetting] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
     content_file: str = ""
+
+    @model_validator(mode="after")
+    def _duty_hours(self) -> SchoolConfig:
+        day = self.school
+        for n, member in enumerate(self.dsl_team):
+            start = member.duty_start if member.duty_start is not None else day.school_day_start
+            end = member.duty_end if member.duty_end is not None else day.school_day_end
+            if end <= start:
+                raise ValueError(f"dsl_team.{n}: expected duty_end after duty_start, the same day (where one is not "
+                                 "given, the school day's start or end counts)")
+        return self
 
     @model_validator(mode="after")
     def _prevent_category(self) -> SchoolConfig:

@@ -42,8 +42,8 @@ def on_duty_at(config: SchoolConfig, member: DslMember, moment: datetime) -> boo
     day = WEEKDAYS[moment.weekday()]
     if not (day in member.on_duty if has_rota(config) else day in WEEKDAYS[:5]):
         return False
-    start = member.duty_start or config.school.school_day_start
-    end = member.duty_end or config.school.school_day_end
+    start = member.duty_start if member.duty_start is not None else config.school.school_day_start
+    end = member.duty_end if member.duty_end is not None else config.school.school_day_end
     return start <= moment.time() < end
 
 

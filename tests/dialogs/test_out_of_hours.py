@@ -148,5 +148,8 @@ def test_duty_hours_must_end_after_they_start() -> None:
 
     backwards = demo_text().replace('on_duty = ["thu", "fri"]', 'on_duty = ["thu"]\nduty_start = 13:00:00\n'
                                     'duty_end = 09:00:00')
-    with pytest.raises(ConfigError, match=r"dsl_team\.1: .*expected duty_end after duty_start"):
+    with pytest.raises(ConfigError, match=r"dsl_team\.1: expected duty_end after duty_start"):
         parse(backwards, "prevent.toml")
+    after_school = demo_text().replace('on_duty = ["thu", "fri"]', 'on_duty = ["thu"]\nduty_start = 17:30:00')
+    with pytest.raises(ConfigError, match=r"dsl_team\.1: expected duty_end after duty_start"):
+        parse(after_school, "prevent.toml")  # the school day ends at 17:00, before this member starts
