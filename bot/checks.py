@@ -65,12 +65,21 @@ async def rota_check(app: App) -> list[str]:
     """With a DSL rota in the school file, every school weekday has someone on duty."""
     team = app.config.dsl_team
     if not any(member.on_duty for member in team):
-        return []  # no rota: the whole team is shown every day
+        return []  # no rota: the whole team counts as on duty in school hours
     uncovered = [day for day in WEEKDAYS[:5] if not any(day in member.on_duty for member in team)]
     if not uncovered:
         return []
     return [f"school file: no one in the DSL team is on duty on {', '.join(uncovered)} (dsl_team.on_duty); "
-            "on those days staff are shown the lead DSL, who may not be in school"]
+            "on those days staff are told nobody on the DSL team is on duty and given the out-of-hours route"]
+
+
+async def emergency_duty_team_check(app: App) -> list[str]:
+    """The school file names the council's out-of-hours emergency duty team."""
+    if app.config.emergency_duty_team is not None:
+        return []
+    return ["school file: no [emergency_duty_team] (the council's out-of-hours emergency duty team, with its phone "
+            "number): out of hours staff are told only to ring the council's children's services, and that the school "
+            "has not set the number; add it (see prevent.example.toml)"]
 
 
 def all_checks() -> list[Check]:
@@ -100,13 +109,20 @@ async def app_findings(app: App) -> list[Finding]:
 
 
 async def school_findings(app: App) -> list[Finding]:
-    """The school file is a real school's, and its DSL rota covers every school weekday."""
+    """The school file is a real school's, its rota covers every school weekday, and it names the out-of-hours team."""
     team = app.config.dsl_team
     rota = ("someone in the DSL team is on duty every school weekday" if any(m.on_duty for m in team)
-            else "no rota (dsl_team.on_duty): staff are shown the whole DSL team every day")
+            else "no rota (dsl_team.on_duty): the whole DSL team counts as on duty in school hours")
     return [await _run("school file", lambda: config_check(app), f"{app.config.school.name} ({len(team)} in the "
                        "DSL team)"),
-            await _run("DSL rota", lambda: rota_check(app), rota)]
+            await _run("DSL rota", lambda: rota_check(app), rota),
+            await _run("out-of-hours contact", lambda: emergency_duty_team_check(app), _edt_detail(app))]
+
+
+def _edt_detail(app: App) -> str:
+    """What staff are given out of hours, when the school file names the emergency duty team."""
+    edt = app.config.emergency_duty_team
+    return f"{edt.name}, {edt.phone} (the council's emergency duty team, given to staff out of hours)" if edt else ""
 
 
 async def service_findings(app: App, key_usable: bool) -> list[Finding]:

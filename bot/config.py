@@ -89,11 +89,13 @@ class Person(_Strict):
 
 
 class DslMember(Person):
-    """A member of the DSL team and the weekdays they are on duty."""
+    """A member of the DSL team, the weekdays they are on duty and, if not the whole school day, their hours."""
 
     email: str = Field(min_length=3)
     deputy: bool = False
     on_duty: list[str] = Field(default_factory=list)
+    duty_start: time | None = None  # None: school.school_day_start
+    duty_end: time | None = None  # None: school.school_day_end
 
     @field_validator("on_duty")
     @classmethod
@@ -103,6 +105,12 @@ class DslMember(Person):
         if bad:
             raise ValueError(f"expected weekdays like mon, tue, wed; got {bad}")
         return days
+
+
+class EmergencyContact(Person):
+    """A contact staff must be able to ring (the council's out-of-hours emergency duty team): its phone is required."""
+
+    phone: str = Field(min_length=1)
 
 
 class Category(_Strict):
@@ -263,6 +271,9 @@ class SchoolConfig(_Strict):
     lado: Person
     front_door: Person
     police_prevent: Person
+    # The council's out-of-hours emergency duty team (DOMAIN.md: a setting). A local number, so no default:
+    # without it staff are told to ring the council's children's services, and `prevent-bot doctor` says so.
+    emergency_duty_team: EmergencyContact | None = None
     helpline: Person = Person(name="DfE counter-extremism helpline", phone="020 7340 7264",
                               email="counter.extremism@education.gov.uk")
     adult_social_care: Person | None = None  # learners aged 18+: the council's adult safeguarding team
@@ -283,6 +294,17 @@ class SchoolConfig(_Strict):
         """A course with a default's id and no `where` gets the default's (the Home Office service for Prevent)."""
         self.courses = [c.model_copy(update={"where": DEFAULT_WHERE[c.id]}) if not c.where and c.id in DEFAULT_WHERE
                         else c for c in self.courses]
+        return self
+
+    @model_validator(mode="after")
+    def _duty_hours(self) -> SchoolConfig:
+        day = self.school
+        for n, member in enumerate(self.dsl_team):
+            start = member.duty_start if member.duty_start is not None else day.school_day_start
+            end = member.duty_end if member.duty_end is not None else day.school_day_end
+            if end <= start:
+                raise ValueError(f"dsl_team.{n}: expected duty_end after duty_start, the same day (where one is not "
+                                 "given, the school day's start or end counts)")
         return self
 
     @model_validator(mode="after")

@@ -46,6 +46,7 @@ class Contacts:
     demo: bool = False
     out_of_hours: bool = False  # nobody on the DSL team is on duty now (evening, weekend, holiday)
     emergency_duty_team: Contact | None = None  # the council's out-of-hours emergency duty team
+    off_rota: bool = False  # out of hours although school is open: a gap in the DSL rota or in their hours
 
 
 @dataclass(slots=True)

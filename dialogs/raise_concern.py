@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from dialogs.contacts import out_of_hours_route, out_of_hours_statement
 from dialogs.engine import Dialog, Done, Handle, Next, Outcome, Retry, State, Turn
 from dialogs.intents import normalise, pick, yes_no
 from dialogs.messages import Choice, Reply
@@ -80,12 +81,12 @@ def _contacts(turn: Turn) -> Contacts:
     return turn.services.directory.contacts(turn.now)
 
 
-def out_of_hours_lines(turn: Turn, contacts: Contacts) -> str:
-    """The truth out of hours: nobody on the DSL team is on duty, and the route that works now."""
-    duty = contacts.emergency_duty_team
-    route = (turn.t("raise.out_of_hours.edt", name=duty.name, phone=duty.phone) if duty and duty.phone
-             else turn.t("raise.out_of_hours.no_edt"))
-    return turn.t("raise.out_of_hours.text", route=route)
+def out_of_hours_text(turn: Turn, contacts: Contacts, *, told: str = "") -> str:
+    """The truth out of hours: nobody on the DSL team is on duty (and so `told` is not yet read), and the route."""
+    words = turn.services.words
+    lines = [out_of_hours_statement(contacts, words), *([turn.t(told)] if told else []),
+             *out_of_hours_route(contacts, words)]
+    return "\n".join(lines)
 
 
 # --- danger -----------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ async def on_danger(turn: Turn) -> Outcome[Step]:
         text = turn.t("raise.danger.call_999")
         contacts = _contacts(turn)
         if contacts.out_of_hours:
-            text += "\n" + out_of_hours_lines(turn, contacts)
+            text += "\n" + out_of_hours_text(turn, contacts)
         return _then(turn, "about", Reply(text, urgent=True))
     _keep(turn, draft)
     return _then(turn, "about")
@@ -702,7 +703,7 @@ def receipt_text(turn: Turn, draft: ConcernDraft, receipt: Receipt) -> str:
                                                                                  else "") if care else
                                   turn.t("raise.learner_no_contact"))
         if contacts.out_of_hours:
-            text += "\n\n" + turn.t("raise.receipt_out_of_hours") + "\n" + out_of_hours_lines(turn, contacts)
+            text += "\n\n" + out_of_hours_text(turn, contacts, told="raise.receipt_out_of_hours")
     if contacts.demo:
         text += "\n\n" + turn.t("raise.demo_receipt")
     return text

@@ -8,15 +8,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.config import WEEKDAYS, SchoolConfig
-from bot.jobs.calendar import in_quiet_hours, in_school_hours, is_school_day, iso_week, school_time_deadline
+from bot.services import routing
+from bot.services.calendar import escalation_due, in_quiet_hours, in_school_hours, is_school_day, iso_week
 from bot.services.training import add_months, applies, course_status
 from dialogs.messages import Choice, Reply
-from dialogs.ports import CourseStatus
+from dialogs.ports import ConcernDraft, CourseStatus
 from dialogs.raise_concern import draft_in
 from storage import concerns, people, records, sessions
 from storage.crypto import DataKeyError
 from storage.db import Database
-from storage.models import Staff
+from storage.models import Concern, DialogSession, Staff
 from storage.outbox import OutboxKind, StaffDM
 
 Words = Callable[..., str]
@@ -190,26 +191,39 @@ async def plan_policy_reviews(school: School, now: datetime) -> Plan:
 
 
 async def plan_escalations(school: School, now: datetime) -> Plan:
-    """Concerns not acknowledged within the set time in school hours go to the deputies and the head."""
+    """Unacknowledged concerns go to the deputies and the head: urgent ones at any hour, others in school time."""
     config, minutes = school.config, school.config.reminders.escalate_after_minutes
-    plan = Plan(skipped="" if in_school_hours(config, now) else "it is outside school hours")
-    deputies = {m.email for m in config.dsl_team if m.deputy} or config.dsl_emails()
+    in_hours = in_school_hours(config, now)
     async with school.db.transaction() as session:
         waiting = [c for c in await concerns.listed(session, school.school_id, ("new",)) if c.submitted_at]
+    plan = Plan()
     for concern in waiting:
-        assert concern.submitted_at is not None
-        raised = concern.submitted_at.astimezone(now.tzinfo)
-        if now < school_time_deadline(config, raised, minutes):
-            continue
-        for email in sorted(deputies | {config.headteacher.email}):
-            buttons = (Choice(f"dsl:view:{concern.id}", school.words("dsl.button.view")),
-                       Choice(f"dsl:ack:{concern.id}", school.words("dsl.button.ack"))) if email in deputies else ()
-            reply = Reply(school.words("nudge.escalation", reference=concern.reference,
-                                       raised=raised.strftime("%a %d %b %H:%M")),
-                          buttons, expects="choice" if buttons else "nothing", urgent=concern.urgent)
-            plan.items.append(Planned(f"escalation:{concern.id}:{email}", school.school_id, None, email,
-                                      OutboxKind.ESCALATION, reply))
+        raised = concern.submitted_at
+        assert raised is not None
+        if (concern.urgent or in_hours) and now >= escalation_due(config, raised, minutes, concern.urgent):
+            plan.items += _escalation(school, concern, raised.astimezone(now.tzinfo))
+    if not in_hours and not plan.items:
+        plan.skipped = "it is outside school hours (urgent concerns still escalate at any hour)"
     return plan
+
+
+def _escalation(school: School, concern: Concern, raised: datetime) -> list[Planned]:
+    """One direct message about an unacknowledged concern to each deputy (with its buttons) and to the head.
+
+    Never to the person it is about; one about an adult goes to the next in line (routing.escalation_to).
+    """
+    config, words = school.config, school.words
+    text = words("nudge.escalation_urgent" if concern.urgent else "nudge.escalation", reference=concern.reference,
+                 raised=raised.strftime("%a %d %b %H:%M"), minutes=config.reminders.escalate_after_minutes)
+    items = []
+    for email in routing.escalation_to(config, concern.audience, concern.excluded):
+        holds = routing.may_see(config, concern.audience, concern.excluded, email)
+        buttons = (Choice(f"dsl:view:{concern.id}", words("dsl.button.view")),
+                   Choice(f"dsl:ack:{concern.id}", words("dsl.button.ack"))) if holds else ()
+        reply = Reply(text, buttons, expects="choice" if buttons else "nothing", urgent=concern.urgent)
+        items.append(Planned(f"escalation:{concern.id}:{email}", school.school_id, None, email,
+                             OutboxKind.ESCALATION, reply))
+    return items
 
 
 async def plan_half_told(school: School, now: datetime) -> Plan:
@@ -230,32 +244,45 @@ async def plan_half_told(school: School, now: datetime) -> Plan:
 
 
 async def plan_half_told_dsl(school: School, now: datetime) -> Plan:
-    """Concerns still half-told after the set time: the DSL team is told once who started one, never its content."""
+    """Concerns still half-told after the set time: the DSL team is told once who started one, never its content.
+
+    The plain notice goes in school hours; one about an urgent concern (already alerted) goes at any hour.
+    """
     config, hours = school.config, school.config.reminders.half_told_dsl_after_hours
     if not hours:
         return Plan(skipped="half_told_dsl_after_hours is 0 (off)")
-    plan = Plan(skipped="" if in_school_hours(config, now) else "it is outside school hours")
+    in_hours, plan = in_school_hours(config, now), Plan()
     async with school.db.transaction() as session:
         rows = await sessions.untouched_since(session, school.school_id, "raise_concern", now - timedelta(hours=hours))
         for row in rows:
-            staff = await people.staff_by_id(session, row.staff_id)
-            email = staff.email if staff else str(row.staff_id)
-            last = row.updated_at.astimezone(now.tzinfo).strftime("%a %d %b %H:%M")
-            reference = _urgent_reference(school, row.data_enc)
-            text = school.words("nudge.half_told_dsl_urgent" if reference else "nudge.half_told_dsl",
-                                name=(staff.name if staff else "") or email, email=email, last=last,
-                                reference=reference)
-            for member in sorted(config.dsl_emails()):
-                plan.items.append(Planned(f"half-told-dsl:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}:{member}",
-                                          school.school_id, None, member, OutboxKind.HALF_TOLD_DSL,
-                                          Reply(text, expects="nothing", urgent=bool(reference))))
+            draft = _half_told_draft(school, row.data_enc)
+            if in_hours or draft.reference:
+                plan.items += _half_told_notices(school, row, await people.staff_by_id(session, row.staff_id),
+                                                 draft, now)
+    if not in_hours and not plan.items:
+        plan.skipped = "it is outside school hours (notices about urgent concerns still go at any hour)"
     return plan
 
 
-def _urgent_reference(school: School, data_enc: str) -> str:
-    """The reference of the urgent concern a half-told draft already stored ('' when none was stored)."""
+def _half_told_notices(school: School, row: DialogSession, staff: Staff | None, draft: ConcernDraft,
+                       now: datetime) -> list[Planned]:
+    """One notice to each who would hold it (the DSL team for a child): who started it and when, never what it says.
+
+    Never to the person it is about: a half-told concern about a DSL member goes to the head instead.
+    """
+    reference, email = draft.reference, staff.email if staff else str(row.staff_id)
+    last = row.updated_at.astimezone(now.tzinfo).strftime("%a %d %b %H:%M")
+    text = school.words("nudge.half_told_dsl_urgent" if reference else "nudge.half_told_dsl",
+                        name=(staff.name if staff else "") or email, email=email, last=last, reference=reference)
+    return [Planned(f"half-told-dsl:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}:{member}", school.school_id, None, member,
+                    OutboxKind.HALF_TOLD_DSL, Reply(text, expects="nothing", urgent=bool(reference)))
+            for member in routing.half_told_to(school.config, draft.about, draft.subject)]
+
+
+def _half_told_draft(school: School, data_enc: str) -> ConcernDraft:
+    """The half-told draft: who it is about and the reference of the urgent concern it already stored, if any."""
     try:
         data = json.loads(school.db.cipher.decrypt(data_enc) or "{}")
     except DataKeyError:  # sealed with a key not configured: doctor names it; the plain notice still goes
-        return ""
-    return draft_in(data).reference
+        return ConcernDraft()
+    return draft_in(data)

@@ -45,10 +45,12 @@ JOBS = {job.name: job for job in (
         plan_dsl_digest),
     Job("policy-review", "daily at policy_time (default 09:00) on school days: 30 days before, then weekly",
         plan_policy_reviews),
-    Job("escalation", "every 5 minutes: concerns unacknowledged after 30 school-hours minutes", plan_escalations),
+    Job("escalation", "every 5 minutes, day and night: urgent concerns unacknowledged after escalate_after_minutes "
+        "(default 30) on the clock, at any hour; others after that many minutes of school time", plan_escalations),
     Job("half-told", "every 10 minutes: concerns left half-told for 2 hours (once)", plan_half_told),
-    Job("half-told-dsl", "every 10 minutes in school hours: the DSL team is told of concerns still half-told "
-        "after 24 hours (once each; who started it, never what it says)", plan_half_told_dsl),
+    Job("half-told-dsl", "every 10 minutes: the DSL team is told of concerns still half-told after 24 hours (once "
+        "each; who started it, never what it says): in school hours, or at any hour for an urgent one",
+        plan_half_told_dsl),
 )}
 
 

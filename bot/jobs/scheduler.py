@@ -31,7 +31,7 @@ def school_of(app: Scheduling) -> School:
 
 
 def triggers(app: Scheduling) -> dict[str, CronTrigger | IntervalTrigger]:
-    """Returns when each job runs: school mornings only, far from the Sunday 01:00–03:00 clock change."""
+    """Returns when each job runs: weekly ones on school-day mornings, the interval ones day and night (24/7)."""
     zone = ZoneInfo(app.config.school.timezone)
     r = app.config.reminders
     return {
@@ -43,6 +43,7 @@ def triggers(app: Scheduling) -> dict[str, CronTrigger | IntervalTrigger]:
                                   minute=r.digest_time.minute, timezone=zone),
         "policy-review": CronTrigger(day_of_week="mon-fri", hour=r.policy_time.hour,
                                      minute=r.policy_time.minute, timezone=zone),
+        # Day and night, every day: an urgent concern escalates on the wall clock (plans.plan_escalations).
         "escalation": IntervalTrigger(minutes=5, timezone=zone),
         "half-told": IntervalTrigger(minutes=10, timezone=zone),
         "half-told-dsl": IntervalTrigger(minutes=10, timezone=zone),

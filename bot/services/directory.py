@@ -1,4 +1,4 @@
-"""The school's people: who someone is, who is on duty today, the categories."""
+"""The school's people: who someone is, who is on duty now (nobody, out of hours), the categories."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.config import WEEKDAYS, DslMember, SchoolConfig
+from bot.config import DslMember, SchoolConfig
 from bot.config import Person as ConfigPerson
+from bot.services.calendar import has_rota, in_school_hours, local_zone, on_duty
 from dialogs.messages import UserRef
 from dialogs.ports import Contact, Contacts, Person
 from storage import people
@@ -20,6 +21,10 @@ IDENTITY_CACHE_SIZE = 10_000
 
 def _contact(person: ConfigPerson, fallback_role: str = "") -> Contact:
     return Contact(person.name, person.role or fallback_role, person.phone, person.email)
+
+
+def _optional(person: ConfigPerson | None, fallback_role: str) -> Contact | None:
+    return _contact(person, fallback_role) if person is not None else None
 
 
 class SchoolDirectory:
@@ -69,12 +74,11 @@ class SchoolDirectory:
             return Person(staff.id, self.school_id, staff.name, staff.email, staff.is_dsl)
 
     def contacts(self, now: datetime) -> Contacts:
-        """Returns who to talk to today: DSLs on duty (all leads if nobody is), deputies, contacts."""
-        weekday = WEEKDAYS[now.weekday()]
-        team = self.config.dsl_team
-        on_duty = [m for m in team if weekday in m.on_duty] or [m for m in team if not m.deputy]
-        deputies = [m for m in team if m.deputy and m not in on_duty]
+        """Returns who to talk to now: the DSLs on duty (none out of hours), the deputies, every contact."""
         c = self.config
+        local = _local(c, now)
+        on_duty = _shown_on_duty(c, local)
+        deputies = [m for m in c.dsl_team if m.deputy and m not in on_duty]
         return Contacts(
             school_name=c.school.name,
             on_duty=tuple(_dsl_contact(m) for m in on_duty),
@@ -86,6 +90,9 @@ class SchoolDirectory:
             police_prevent=_contact(c.police_prevent),
             helpline=_contact(c.helpline),
             demo=c.school.demo,
+            out_of_hours=not on_duty,
+            off_rota=not on_duty and in_school_hours(c, local),
+            emergency_duty_team=_optional(c.emergency_duty_team, "Emergency duty team"),
         )
 
     def categories(self) -> list[tuple[str, str]]:
@@ -119,6 +126,19 @@ class SchoolDirectory:
         """Returns the name the school file gives someone, by email (the email itself when it names nobody)."""
         people = [*self.config.dsl_team, self.config.headteacher, self.config.chair_of_governors]
         return next((p.name for p in people if p.email and p.email == email.strip().lower()), email)
+
+
+def _local(config: SchoolConfig, now: datetime) -> datetime:
+    """The moment in the school's time zone (a naive moment is taken to be local already)."""
+    return now.astimezone(local_zone(config)) if now.tzinfo is not None else now
+
+
+def _shown_on_duty(config: SchoolConfig, now: datetime) -> list[DslMember]:
+    """Who is on duty now; without a rota, the leads (deputies are listed apart) unless only deputies are in."""
+    present = on_duty(config, now)
+    if has_rota(config):
+        return present
+    return [m for m in present if not m.deputy] or present
 
 
 def _dsl_contact(member: DslMember) -> Contact:

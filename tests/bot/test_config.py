@@ -92,7 +92,8 @@ def test_who_is_on_duty_by_weekday() -> None:
     assert [c.name for c in monday.on_duty] == ["Alex Example"]
     assert [c.name for c in monday.deputies] == ["Sam Sample"]
     assert [c.name for c in thursday.on_duty] == ["Sam Sample"]
-    assert [c.name for c in sunday.on_duty] == ["Alex Example"]  # nobody on duty: the lead DSL
+    assert sunday.on_duty == () and sunday.out_of_hours  # the weekend: nobody, not the lead DSL
+    assert not monday.out_of_hours and not thursday.out_of_hours
     assert monday.helpline.email == "counter.extremism@education.gov.uk"
 
 

@@ -67,6 +67,15 @@ def test_piped_stdin_without_jsonl_uses_numbers(workdir: Path) -> None:
     assert "DSL on duty today" in out and "999" in out
 
 
+def test_who_do_i_talk_to_at_the_weekend_gives_the_out_of_hours_route(workdir: Path) -> None:
+    saturday = {"PREVENT_NOW": "2026-11-28T11:00:00+00:00"}
+    replies = chat(workdir, TEACHER_EMAIL, [{"choice": "go:who"}], env=saturday)
+    out = texts(replies)
+    assert "Nobody on the DSL team is on duty now — it is outside school hours" in out
+    assert "999" in out and "0117 496 0004" in out and "Anyone can contact children's social care directly" in out
+    assert "Alex Example" not in json.dumps(replies) and "DSL on duty today" not in json.dumps(replies)
+
+
 def test_unknown_choice_is_refused_in_jsonl(workdir: Path) -> None:
     replies = chat(workdir, TEACHER_EMAIL, [{"choice": "go:raise_concern"}, {"choice": "no"}, {"choice": "yes"}])
     assert "didn't recognise" in texts(replies)

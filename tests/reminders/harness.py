@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.app import App, build
 from bot.config import SchoolConfig, Term, demo_text, parse
 from bot.services.staff_import import import_staff
-from tests.helpers import FrozenClock, make_settings
+from tests.helpers import TEACHER_EMAIL, Conversation, FrozenClock, make_settings, start
 
 STAFF_CSV = Path(__file__).parents[2] / "examples" / "staff.csv"
 
@@ -28,3 +28,12 @@ async def make_app(url: str, clock: FrozenClock) -> App:
     app = await build(make_settings(url), config=school_config(), clock=clock)
     await import_staff(app.db, app.config, app.school_id, STAFF_CSV.read_text(), date(2026, 11, 1))
     return app
+
+
+async def urgent_half_told(app: App, clock: FrozenClock, when: datetime, email: str = TEACHER_EMAIL) -> Conversation:
+    """At `when`, someone starts a concern with a child in immediate danger (the urgent alert goes) and stops there."""
+    clock.now = when
+    convo = await start(app, email)
+    await convo.tap("yes")
+    await convo.tap("child")
+    return convo

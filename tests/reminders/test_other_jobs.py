@@ -13,8 +13,10 @@ from bot.jobs.runner import JOBS, run_job
 from storage import records
 from storage.models import Outbox
 from tests.helpers import LONDON, Conversation, FrozenClock, start, tell_up_to_review
+from tests.reminders.harness import urgent_half_told
 
 MONDAY = datetime(2026, 11, 30, 8, 30, tzinfo=LONDON)
+BEFORE_HALF_TERM = datetime(2026, 10, 23, 18, 5, tzinfo=LONDON)  # Friday evening, the last day of term
 
 
 async def outbox(app: App, kind: str) -> list[Outbox]:
@@ -105,6 +107,62 @@ async def test_escalation_out_of_hours_waits_for_next_school_morning(school_app:
     assert len(await outbox(school_app, "escalation")) == 2
 
 
+async def emails(app: App, rows: list[Outbox]) -> list[str]:
+    """The email of each direct message's recipient, sorted."""
+    from storage import people
+
+    async with app.db.transaction() as session:
+        return sorted([(await people.staff_by_id(session, int(r.destination[6:]))).email  # type: ignore[union-attr]
+                       for r in rows])
+
+
+async def test_an_urgent_concern_escalates_on_the_wall_clock_at_any_hour(school_app: App, school: School,
+                                                                        clock: FrozenClock) -> None:
+    await urgent_half_told(school_app, clock, BEFORE_HALF_TERM)
+    plan, sent = await run_job(school, "escalation", datetime(2026, 10, 23, 18, 34, tzinfo=LONDON))
+    assert sent == 0 and plan.items == []  # 29 minutes
+    plan, sent = await run_job(school, "escalation", datetime(2026, 10, 23, 18, 35, tzinfo=LONDON))
+    assert sent == 2 and plan.skipped == ""  # out of hours, before a holiday: 30 minutes on the clock
+    assert (await run_job(school, "escalation", datetime(2026, 10, 23, 18, 40, tzinfo=LONDON)))[1] == 0  # once
+    rows = await outbox(school_app, "escalation")
+    assert await emails(school_app, rows) == ["head@school.example", "sam.sample@school.example"]
+    replies = [json.loads(r.payload)["reply"] for r in rows]
+    assert all(r["urgent"] and "URGENT" in r["text"] and "C-2026-0001" in r["text"] for r in replies)
+    assert sorted(len(r["choices"]) for r in replies) == [0, 2]  # the deputy may view and acknowledge it
+
+
+async def test_a_non_urgent_concern_raised_before_half_term_waits_for_school_time(school_app: App, school: School,
+                                                                                 clock: FrozenClock) -> None:
+    await raise_at(school_app, clock, BEFORE_HALF_TERM)
+    for moment in (datetime(2026, 10, 23, 18, 40, tzinfo=LONDON), datetime(2026, 10, 24, 10, 0, tzinfo=LONDON),
+                   datetime(2026, 10, 28, 10, 30, tzinfo=LONDON), datetime(2026, 11, 2, 7, 55, tzinfo=LONDON)):
+        plan, sent = await run_job(school, "escalation", moment)
+        assert sent == 0 and plan.skipped.startswith("it is outside school hours"), moment
+    await run_job(school, "escalation", datetime(2026, 11, 2, 8, 0, tzinfo=LONDON))  # the first morning of term
+    rows = await outbox(school_app, "escalation")
+    assert len(rows) == 2 and not any(json.loads(r.payload)["reply"]["urgent"] for r in rows)
+
+
+async def test_an_urgent_escalation_counts_real_minutes_across_the_clock_change(school_app: App, school: School,
+                                                                               clock: FrozenClock) -> None:
+    await urgent_half_told(school_app, clock, datetime(2026, 10, 25, 1, 50, tzinfo=LONDON))  # 01:50 BST
+    assert (await run_job(school, "escalation", datetime(2026, 10, 25, 1, 19, tzinfo=LONDON, fold=1)))[1] == 0
+    assert (await run_job(school, "escalation", datetime(2026, 10, 25, 1, 20, tzinfo=LONDON, fold=1)))[1] == 2  # GMT
+
+
+def test_escalation_and_the_half_told_notice_run_day_and_night(school_app: App) -> None:
+    from datetime import UTC, timedelta
+
+    from bot.jobs.scheduler import triggers
+
+    for name, every in (("escalation", timedelta(minutes=5)), ("half-told-dsl", timedelta(minutes=10))):
+        trigger, previous = triggers(school_app)[name], BEFORE_HALF_TERM
+        while previous < datetime(2026, 10, 26, 3, 0, tzinfo=LONDON):  # through a weekend night and a clock change
+            fire = trigger.get_next_fire_time(previous, previous + timedelta(seconds=1))
+            assert fire is not None and fire.astimezone(UTC) - previous.astimezone(UTC) == every, (name, previous)
+            previous = fire
+
+
 async def test_acknowledged_concern_is_not_escalated(school_app: App, school: School, clock: FrozenClock) -> None:
     await raise_at(school_app, clock, datetime(2026, 12, 1, 10, 0, tzinfo=LONDON))
     await Conversation(school_app.engine, "alex.example@school.example").tap("dsl:ack:1", token=None)
@@ -158,6 +216,23 @@ async def test_a_concern_still_half_told_after_a_day_is_flagged_to_the_dsl_team(
     await convo.say("cancel")  # cancelled: nothing half-told is left to flag
     plan, _ = await run_job(school, "half-told-dsl", datetime(2026, 12, 9, 10, 15, tzinfo=LONDON))
     assert {i.reply.text for i in plan.items} == {t for t in texts if "urgent" in t}  # only the urgent one is left
+
+
+async def test_an_urgent_half_told_concern_is_flagged_to_the_dsl_team_out_of_hours(
+        school_app: App, school: School, clock: FrozenClock) -> None:
+    clock.now = BEFORE_HALF_TERM
+    await (await start(school_app)).tap("no")  # a plain concern left half-told at the same moment
+    await urgent_half_told(school_app, clock, BEFORE_HALF_TERM, "chris.mockname@school.example")
+    saturday = datetime(2026, 10, 24, 18, 15, tzinfo=LONDON)  # a day later: a Saturday in half term
+    plan, sent = await run_job(school, "half-told-dsl", saturday)
+    assert sent == 2 and sorted(i.who for i in plan.items) == ["alex.example@school.example",
+                                                               "sam.sample@school.example"]
+    assert all(i.reply.urgent and "chris.mockname@school.example" in i.reply.text for i in plan.items)
+    assert all("urgent concern C-2026-0001" in i.reply.text for i in plan.items)
+    assert (await run_job(school, "half-told-dsl", datetime(2026, 10, 28, 10, 0, tzinfo=LONDON)))[1] == 0  # once
+    plan, sent = await run_job(school, "half-told-dsl", datetime(2026, 11, 2, 8, 0, tzinfo=LONDON))  # term
+    plainly = [i for i in plan.items if not i.reply.urgent]  # the urgent notice is in the plan, but went already
+    assert sent == 2 == len(plainly) and all("teacher@school.example" in i.reply.text for i in plainly)
 
 
 async def test_dsl_digest(school_app: App, school: School, clock: FrozenClock) -> None:

@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.config import Term
-from bot.jobs.calendar import in_quiet_hours
 from bot.jobs.plans import School
 from bot.jobs.runner import run_job
 from bot.jobs.scheduler import triggers
+from bot.services.calendar import in_quiet_hours
 from storage.models import Outbox
 from tests.helpers import LONDON, Conversation
 

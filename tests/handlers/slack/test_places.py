@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from urllib.parse import urlencode
 
 from tests.handlers.slack.fake_slack import TEAM, dm
 from tests.handlers.slack.harness import PEOPLE, PUBLIC_CHANNEL, Harness, raise_concern
+from tests.helpers import LONDON, FrozenClock
 
 TEACHER, TEACHER_DM = PEOPLE["teacher"][0], dm(PEOPLE["teacher"][0])
 
@@ -111,6 +113,14 @@ async def test_app_home_shows_contacts_a_button_and_own_concerns(slack: Harness)
                "actions": [{"type": "button", "action_id": action_id, "value": json.dumps({"c": choice, "t": ""})}]}
     assert await slack.interact(payload) == 200
     assert "immediate danger" in slack.fake.posts(TEACHER_DM)[-1].text
+
+
+async def test_app_home_out_of_hours_names_nobody_on_duty(slack: Harness, clock: FrozenClock) -> None:
+    clock.now = datetime(2026, 11, 28, 11, 0, tzinfo=LONDON)  # Saturday
+    assert await slack.event({"type": "app_home_opened", "user": TEACHER, "tab": "home", "channel": "DX"}) == 200
+    home = slack.fake.of("views.publish")[-1]
+    assert "Nobody on the DSL team is on duty now — it is outside school hours" in home.text
+    assert "999" in home.text and "0117 496 0004" in home.text and "Alex Example" not in home.text
 
 
 async def test_an_urgent_alert_mentions_each_dsl_member(slack: Harness) -> None:

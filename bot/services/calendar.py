@@ -1,10 +1,11 @@
-"""School days, school hours and quiet hours, from the school file's terms and settings."""
+"""School days, school hours, quiet hours and who on the DSL team is on duty, from the school file."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.config import SchoolConfig
+from bot.config import WEEKDAYS, DslMember, SchoolConfig
 
 
 def in_term(config: SchoolConfig, day: date) -> bool:
@@ -29,6 +30,28 @@ def in_school_hours(config: SchoolConfig, moment: datetime) -> bool:
     return is_school_day(config, moment.date()) and info.school_day_start <= moment.time() < info.school_day_end
 
 
+def has_rota(config: SchoolConfig) -> bool:
+    """True when the school file names anyone's duty weekdays (dsl_team.on_duty)."""
+    return any(member.on_duty for member in config.dsl_team)
+
+
+def on_duty_at(config: SchoolConfig, member: DslMember, moment: datetime) -> bool:
+    """True when this member is on duty: in term, on a rota day (without a rota, any weekday), in their hours."""
+    if not in_term(config, moment.date()):
+        return False
+    day = WEEKDAYS[moment.weekday()]
+    if not (day in member.on_duty if has_rota(config) else day in WEEKDAYS[:5]):
+        return False
+    start = member.duty_start if member.duty_start is not None else config.school.school_day_start
+    end = member.duty_end if member.duty_end is not None else config.school.school_day_end
+    return start <= moment.time() < end
+
+
+def on_duty(config: SchoolConfig, moment: datetime) -> list[DslMember]:
+    """Returns the DSL team members on duty at this moment (none: it is out of hours)."""
+    return [member for member in config.dsl_team if on_duty_at(config, member, moment)]
+
+
 def next_school_start(config: SchoolConfig, after: datetime) -> datetime:
     """Returns the start of the first school day after this moment (today's, if still to come)."""
     start: time = config.school.school_day_start
@@ -48,6 +71,18 @@ def school_time_deadline(config: SchoolConfig, since: datetime, minutes: int) ->
         if in_school_hours(config, deadline):
             return deadline
     return next_school_start(config, since)
+
+
+def escalation_due(config: SchoolConfig, raised: datetime, minutes: int, urgent: bool) -> datetime:
+    """When an unacknowledged concern escalates: urgent, `minutes` later on the wall clock; others in school time."""
+    if urgent:
+        return raised.astimezone(UTC) + timedelta(minutes=minutes)  # in UTC: real minutes, even across a clock change
+    return school_time_deadline(config, raised.astimezone(local_zone(config)), minutes)
+
+
+def local_zone(config: SchoolConfig) -> ZoneInfo:
+    """Returns the school's time zone."""
+    return ZoneInfo(config.school.timezone)
 
 
 def iso_week(day: date) -> str:
