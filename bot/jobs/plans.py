@@ -11,9 +11,9 @@ from bot.config import WEEKDAYS, SchoolConfig
 from bot.services import routing
 from bot.services.calendar import escalation_due, in_quiet_hours, in_school_hours, is_school_day, iso_week
 from bot.services.training import add_months, applies, course_status
+from dialogs.concern_draft import draft_in
 from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernDraft, CourseStatus
-from dialogs.raise_concern import draft_in
 from storage import concerns, people, records, sessions
 from storage.crypto import DataKeyError
 from storage.db import Database

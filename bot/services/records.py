@@ -14,8 +14,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services.directory import SchoolDirectory
 from bot.services.parts import SchoolParts
 from bot.services.wording import Words
+from dialogs.concern_facts import draft_facts
 from dialogs.ports import ConcernDraft
-from dialogs.raise_concern import draft_facts
 from storage import concerns as store
 from storage import people
 from storage.models import Concern

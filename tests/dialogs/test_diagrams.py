@@ -44,7 +44,7 @@ def setups(group: list[Dialog[Any]]) -> dict[str, Callable[..., object]]:
 
 def named_states(function: Callable[..., object], seen: set[str] | None = None) -> set[str]:
     """Returns every string the function's code names, directly, in a module-level table it reads, or in a
-    function of its own module that it calls (so a state reached through a helper such as `_then` counts)."""
+    dialogs function that it calls (so a state reached through a helper such as `then` counts)."""
     seen = set() if seen is None else seen
     seen.add(function.__qualname__)
     tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
@@ -55,7 +55,7 @@ def named_states(function: Callable[..., object], seen: set[str] | None = None) 
             found |= {v for v in table.values() if isinstance(v, str)}
         elif isinstance(table, tuple):
             found |= {v for v in table if isinstance(v, str)}
-        elif inspect.isfunction(table) and table.__module__ == function.__module__ and table.__qualname__ not in seen:
+        elif inspect.isfunction(table) and table.__module__.startswith("dialogs.") and table.__qualname__ not in seen:
             found |= named_states(table, seen)
     return found
 
