@@ -139,7 +139,8 @@ async def test_a_concern_still_half_told_after_a_day_is_flagged_to_the_dsl_team(
     urgent = Conversation(school_app.engine, "chris.mockname@school.example")
     await urgent.greet()
     await urgent.tap("go:raise_concern")
-    await urgent.tap("yes")  # immediate danger: stored and alerted at once, details still to come
+    await urgent.tap("yes")  # immediate danger: the 999 guidance at once
+    await urgent.tap("child")  # about a child: stored and alerted now, details still to come
     for moment in (datetime(2026, 12, 2, 9, 59, tzinfo=LONDON), datetime(2026, 12, 1, 18, 0, tzinfo=LONDON)):
         await run_job(school, "half-told-dsl", moment)
     assert await outbox(school_app, "half_told_dsl") == []  # not a day yet
