@@ -94,8 +94,9 @@ def test_a_prevent_referral_draft_uses_the_dfe_headings_and_marks_the_gaps(tmp_p
     assert draft.startswith("CONFIDENTIAL") and "DRAFT for the DSL" in draft and "Nothing here has been sent" in draft
     assert "Child: Jamie Testpupil (Year 9)" in draft and "C-2026-0001, C-2026-0002" in draft
     happened = under("How and why the school became concerned")
-    assert re.search(r"- C-2026-0001: \(\w{3} \d\d \w{3} \d{4} 14:30, Library\) Says he watches an extremist group's videos every "
-                     r'night\. In their own words: "He said: they are the only ones who get me"', happened)
+    assert re.search(r"- C-2026-0001: \(\w{3} \d\d \w{3} \d{4} 14:30, Library\) Says he watches an extremist "
+                     r"group's videos every night\. "
+                     r'In their own words: "He said: they are the only ones who get me"', happened)
     assert "- C-2026-0001: Shows interest in an extremist group online" in under("Indicators")
     assert "- C-2026-0002: Neglect" in under("Other safeguarding concerns")
     assert "Spoke to mum; she is worried about his phone use" in under("Discussions with the child")
