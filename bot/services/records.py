@@ -32,8 +32,8 @@ async def list_concerns(app: Office) -> list[dict[str, object]]:
     """Returns every concern's summary (no narrative, no names), newest first."""
     async with app.db.transaction() as session:
         rows = await store.listed(session, app.school_id)
-        return [{"reference": c.reference, "status": c.status, "urgent": c.urgent, "category": c.categories or c.category,
-                 "year_group": c.year_group, "about": c.about,
+        return [{"reference": c.reference, "status": c.status, "urgent": c.urgent,
+                 "category": c.categories or c.category, "year_group": c.year_group, "about": c.about,
                  "raised_at": (c.submitted_at or c.created_at).isoformat(timespec="seconds"),
                  "acknowledged_at": c.acknowledged_at.isoformat(timespec="seconds") if c.acknowledged_at else None,
                  "closed_at": c.closed_at.isoformat(timespec="seconds") if c.closed_at else None,
