@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta
 
 from bot.config import WEEKDAYS, SchoolConfig
 from bot.jobs.calendar import in_quiet_hours, in_school_hours, is_school_day, iso_week, school_time_deadline
+from bot.services import routing
 from bot.services.training import add_months, applies, course_status
 from dialogs.messages import Choice, Reply
-from dialogs.ports import CourseStatus
+from dialogs.ports import ConcernDraft, CourseStatus
 from dialogs.raise_concern import draft_in
 from storage import concerns, people, records, sessions
 from storage.crypto import DataKeyError
@@ -201,7 +202,8 @@ async def plan_escalations(school: School, now: datetime) -> Plan:
         raised = concern.submitted_at.astimezone(now.tzinfo)
         if now < school_time_deadline(config, raised, minutes):
             continue
-        for email in sorted(deputies | {config.headteacher.email}):
+        never = routing.parse_excluded(concern.excluded)  # whom it is about is never told of it
+        for email in sorted((deputies | {config.headteacher.email}) - never):
             buttons = (Choice(f"dsl:view:{concern.id}", school.words("dsl.button.view")),
                        Choice(f"dsl:ack:{concern.id}", school.words("dsl.button.ack"))) if email in deputies else ()
             reply = Reply(school.words("nudge.escalation", reference=concern.reference,
@@ -241,21 +243,23 @@ async def plan_half_told_dsl(school: School, now: datetime) -> Plan:
             staff = await people.staff_by_id(session, row.staff_id)
             email = staff.email if staff else str(row.staff_id)
             last = row.updated_at.astimezone(now.tzinfo).strftime("%a %d %b %H:%M")
-            reference = _urgent_reference(school, row.data_enc)
+            draft = _draft_of(school, row.data_enc)
+            reference = draft.reference
             text = school.words("nudge.half_told_dsl_urgent" if reference else "nudge.half_told_dsl",
                                 name=(staff.name if staff else "") or email, email=email, last=last,
                                 reference=reference)
-            for member in sorted(config.dsl_emails()):
+            never = set(routing.subject_emails(config, draft.about, draft.subject))  # whom it is about: never
+            for member in sorted(config.dsl_emails() - never):
                 plan.items.append(Planned(f"half-told-dsl:{row.id}:{row.updated_at:%Y%m%dT%H%M%S}:{member}",
                                           school.school_id, None, member, OutboxKind.HALF_TOLD_DSL,
                                           Reply(text, expects="nothing", urgent=bool(reference))))
     return plan
 
 
-def _urgent_reference(school: School, data_enc: str) -> str:
-    """The reference of the urgent concern a half-told draft already stored ('' when none was stored)."""
+def _draft_of(school: School, data_enc: str) -> ConcernDraft:
+    """A half-told concern's draft: the reference of an urgent concern already stored, and whom it is about."""
     try:
         data = json.loads(school.db.cipher.decrypt(data_enc) or "{}")
     except DataKeyError:  # sealed with a key not configured: doctor names it; the plain notice still goes
-        return ""
-    return draft_in(data).reference
+        return ConcernDraft()
+    return draft_in(data)
