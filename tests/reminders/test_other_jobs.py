@@ -241,3 +241,14 @@ async def test_a_half_told_concern_about_a_dsl_member_is_never_flagged_to_them(s
     plan, _ = await run_job(school, "half-told-dsl", datetime(2026, 12, 2, 10, 5, tzinfo=LONDON))
     assert [i.who for i in plan.items] == ["alex.example@school.example"]  # the deputy, whom it is about, never
     assert ("C-2026-0001" in plan.items[0].reply.text) is urgent
+
+
+async def test_the_dsl_digest_lists_only_the_concerns_each_member_may_see(school_app: App, school: School,
+                                                                          clock: FrozenClock) -> None:
+    await raise_at(school_app, clock, datetime(2026, 11, 27, 10, 0, tzinfo=LONDON))  # about a child: C-2026-0001
+    await about_the_deputy(school_app, finish=True)  # about Sam, for the head only: C-2026-0002
+    plan, _ = await run_job(school, "dsl-digest", datetime(2026, 11, 30, 8, 0, tzinfo=LONDON))
+    for item in plan.items:
+        facts = dict(item.reply.facts)
+        assert facts["Not yet acknowledged"] == "C-2026-0001" and facts["Open concerns"] == "1", item.who
+        assert "C-2026-0002" not in json.dumps(item.reply.to_json())
