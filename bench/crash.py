@@ -131,9 +131,10 @@ class WatchedSlack(FakeSlack):
 
 def journey(number: int) -> list[str]:
     """The answers of one concern, typed (no buttons), tagged so the stored concern can be found again."""
-    return ["Raise a concern", "no", "a child", "Jamie Crashpupil", "Year 9", "Neglect",
-            f"[telling {number}] Came in hungry again, no coat", "I haven't eaten since Friday", "just now",
-            "Form room", "Gave breakfast, listened", "Nobody else", "Send to the DSL team"]
+    return ["Raise a concern", "no", "a child", "Jamie Crashpupil", "Year 9",
+            f"[telling {number}] Came in hungry again, no coat", "That's all", "I haven't eaten since Friday",
+            "Neglect", "That's all", "just now", "Form room", "Gave breakfast, listened", "Nobody else",
+            "Nobody else", "yes", "Send to the DSL team"]
 
 
 def signed(body: bytes, retry: int) -> dict[str, str]:

@@ -39,6 +39,7 @@ TEST_KEY = "dGVzdC1rZXktMzItYnl0ZXMtbG9uZy0xMjM0NTY3ODk"  # 32 made-up bytes, te
 DSL_EMAIL = "alex.example@school.example"
 DEPUTY_EMAIL = "sam.sample@school.example"
 TEACHER_EMAIL = "teacher@school.example"
+HEAD_EMAIL = "head@school.example"  # the demo school's headteacher (not on the DSL team)
 FROZEN_NOW = datetime(2026, 11, 25, 10, 30, tzinfo=LONDON)  # a Wednesday in term, when every frozen clock starts
 CLI_NOW = {"PREVENT_NOW": FROZEN_NOW.isoformat()}  # a CLI subprocess starts its clock there too
 

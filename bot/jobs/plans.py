@@ -136,19 +136,22 @@ async def plan_dsl_digest(school: School, now: datetime) -> Plan:
     async with school.db.transaction() as session:
         open_rows = await concerns.listed(session, school.school_id, ("new", "acknowledged"))
         policy_rows = await records.policies(session, school.school_id)
-    unacknowledged = [c.reference for c in open_rows if c.status == "new"]
     due_policies = [p.title for p in policy_rows if _policy_due(p.last_reviewed, p.interval_months, today)
                     <= today + timedelta(days=school.config.reminders.policy_warn_days)]
     none = words("digest.none")
-    facts = ((words("digest.compliance"), "\n".join(compliance)),
-             (words("digest.overdue"), _listed(words, overdue) or none),
-             (words("digest.open"), str(len(open_rows))),
-             (words("digest.unacknowledged"), ", ".join(unacknowledged) or none),
-             (words("digest.policies"), "\n".join(due_policies) or none))
-    reply = Reply(words("nudge.digest", school=school.config.school.name, date=today.isoformat()), facts=facts)
     week = iso_week(today)
     for person, _ in everyone:
         if person.email in school.config.dsl_emails():
+            # Only the concerns this member holds: never one about them, nor one about an adult (the head's).
+            theirs = [c for c in open_rows if routing.may_see(school.config, c.audience, c.excluded, person.email)]
+            unacknowledged = [c.reference for c in theirs if c.status == "new"]
+            facts = ((words("digest.compliance"), "\n".join(compliance)),
+                     (words("digest.overdue"), _listed(words, overdue) or none),
+                     (words("digest.open"), str(len(theirs))),
+                     (words("digest.unacknowledged"), ", ".join(unacknowledged) or none),
+                     (words("digest.policies"), "\n".join(due_policies) or none))
+            reply = Reply(words("nudge.digest", school=school.config.school.name, date=today.isoformat()),
+                          facts=facts)
             plan.items.append(Planned(f"dsl-digest:{week}:{person.id}", school.school_id, _dm(person),
                                       person.email, OutboxKind.DSL_DIGEST, reply))
     return plan

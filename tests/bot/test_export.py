@@ -77,8 +77,9 @@ def test_export_refuses_rather_than_give_a_partial_or_overwrite(tmp_path: Path) 
 
 def test_a_prevent_referral_draft_uses_the_dfe_headings_and_marks_the_gaps(tmp_path: Path) -> None:
     chat(tmp_path, TEACHER_EMAIL, CONCERN)  # Prevent
-    neglect: list[Line] = [*CONCERN[:5], {"choice": "neglect"}, "Came in hungry again", "I haven't eaten since Friday",
-               "today 09:00", "Form room", "Gave breakfast", "Nobody", {"choice": "submit"}]
+    neglect: list[Line] = [*CONCERN[:5], "Came in hungry again", {"choice": "done"}, "I haven't eaten since Friday",
+                           {"choice": "neglect"}, {"choice": "done"}, "today 09:00", "Form room", "Gave breakfast",
+                           "Nobody", {"choice": "nobody"}, {"choice": "yes"}, {"choice": "submit"}]
     chat(tmp_path, TEACHER_EMAIL, neglect)
     [alert, _] = [r for r in chat(tmp_path, DSL_EMAIL, []) if r["notification"]]
     buttons = {c["label"]: c["id"] for c in alert["choices"]}
@@ -93,8 +94,9 @@ def test_a_prevent_referral_draft_uses_the_dfe_headings_and_marks_the_gaps(tmp_p
     assert draft.startswith("CONFIDENTIAL") and "DRAFT for the DSL" in draft and "Nothing here has been sent" in draft
     assert "Child: Jamie Testpupil (Year 9)" in draft and "C-2026-0001, C-2026-0002" in draft
     happened = under("How and why the school became concerned")
-    assert re.search(r'- C-2026-0001: \(\w{3} \d\d \w{3} \d{4} 14:30, Library\) Says he watches their videos every '
-                     r'night\. In their own words: "He said: they are the only ones who get me"', happened)
+    assert re.search(r"- C-2026-0001: \(\w{3} \d\d \w{3} \d{4} 14:30, Library\) Says he watches an extremist "
+                     r"group's videos every night\. "
+                     r'In their own words: "He said: they are the only ones who get me"', happened)
     assert "- C-2026-0001: Shows interest in an extremist group online" in under("Indicators")
     assert "- C-2026-0002: Neglect" in under("Other safeguarding concerns")
     assert "Spoke to mum; she is worried about his phone use" in under("Discussions with the child")

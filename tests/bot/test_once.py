@@ -123,8 +123,11 @@ async def test_a_submit_that_died_before_its_session_was_saved_stores_one_concer
 
 async def test_an_urgent_alert_whose_turn_died_goes_once(any_app: App) -> None:
     convo = await start(any_app)
-    await die_then_replay(any_app, convo, "Ev-danger", choice="yes")
-    assert "C-2026-0001" in convo.text and "999" in convo.text
+    await convo.tap("yes")
+    assert "999" in convo.text and "C-2026" not in convo.text  # the 999 guidance at once; no alert before "who"
+    assert await count(any_app, Concern) == 0
+    await die_then_replay(any_app, convo, "Ev-about", choice="child")  # who it is about: the alert goes now
+    assert "C-2026-0001" in convo.text and "the DSL team" in convo.text
     async with any_app.db.reading() as session:
         team = len(await people.list_staff(session, any_app.school_id, dsl_only=True))
     assert await count(any_app, Concern) == 1
@@ -224,9 +227,27 @@ async def test_a_policy_review_marked_by_a_turn_that_died_is_recorded_once(sqlit
         await app.close()
 
 
-async def test_an_allegation_route_shown_by_a_turn_that_died_is_audited_once(app: App) -> None:
+async def test_an_allegation_whose_submit_died_is_stored_once_for_the_head(app: App) -> None:
     convo = await start(app)
     await convo.tap("no")
     await convo.tap("adult")
-    await die_then_replay(app, convo, "Ev-head", choice="no")
-    assert await count(app, Audit, col(Audit.action) == "allegation.directed") == 1
+    await convo.tap("allegation")
+    await convo.tap("head")  # no conflict of interest: the headteacher holds it
+    await convo.say("Sam Placeholder, supply teacher")
+    await convo.say("Saw him hold a pupil by the arm hard enough to leave a mark")
+    await convo.tap("done")
+    await convo.say("today 09:00")
+    await convo.say("Playground")
+    await convo.tap("nobody")
+    assert convo.choice_ids()[0] == "submit"  # the review
+    await die_then_replay(app, convo, "Ev-allegation", choice="submit")
+    assert "C-2026-0001" in convo.text and "Jo Placeholder" in convo.text  # the receipt names who holds it
+    assert await count(app, Concern) == 1
+    assert await count(app, ConcernEvent) == 1
+    assert await count(app, Audit, col(Audit.action) == "concern.submit") == 1
+    assert await count(app, Outbox, col(Outbox.kind) == "dsl_direct") == 1  # the head, once
+    assert await count(app, Outbox, col(Outbox.kind) == "dsl_alert") == 0  # never the DSL channel
+    async with app.db.reading() as session:
+        concern = (await session.exec(select(Concern))).one()
+    assert concern.audience == "headteacher" and concern.about == "adult"
+    assert "hold a pupil by the arm" in app.db.cipher.decrypt(concern.details_enc)  # the account is kept (sealed)

@@ -56,7 +56,7 @@ def test_half_told_concern_survives_a_restart(workdir: Path) -> None:
     chat_process(workdir, TEACHER_EMAIL, CONCERN[:5])
     again = chat_process(workdir, TEACHER_EMAIL, [])
     assert "Welcome back" in texts(again)
-    assert "What kind of concern" in str(again[-1]["text"])
+    assert "Tell me what you saw or heard" in str(again[-1]["text"])  # the account comes next
     finished = chat_process(workdir, TEACHER_EMAIL, CONCERN[5:])
     assert "C-2026-0001" in texts(finished)
 
@@ -84,6 +84,8 @@ def test_unknown_choice_is_refused_in_jsonl(workdir: Path) -> None:
 
 def test_urgent_alert_reaches_dsl_console_once(workdir: Path) -> None:
     chat(workdir, TEACHER_EMAIL, [{"choice": "go:raise_concern"}, {"choice": "yes"}])
+    assert not [r for r in chat(workdir, DSL_EMAIL, []) if r["notification"]]  # nothing before "who"
+    chat(workdir, TEACHER_EMAIL, [{"choice": "child"}])  # about a child: the DSL team is alerted now
     dsl = chat(workdir, DSL_EMAIL, [])
     urgent = [r for r in dsl if r["notification"]]
     assert len(urgent) == 1

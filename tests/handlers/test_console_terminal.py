@@ -30,7 +30,7 @@ from handlers.console import chat_on_stdio
 from storage.crypto import Cipher
 from tests.helpers import TEACHER_EMAIL, TEST_KEY
 
-LONG = "Jamie " + "Testpupil" * 700  # 6,306 characters: more than the 4,095 a terminal line holds
+LONG = " ".join(["He said they are the only ones who get me."] * 150)  # 6,449 characters: past a terminal line's 4,095
 LAUNCH = ("import os, sys; fd = os.open(sys.argv[1], os.O_RDWR); [os.dup2(fd, n) for n in (0, 1, 2)]; "
           "os.close(fd); os.execv(sys.executable, [sys.executable, *sys.argv[2:]])")  # the pty becomes its terminal
 
@@ -189,7 +189,8 @@ def test_ctrl_c_quits_prevent_bot_chat_at_once_and_keeps_the_paste(tmp_path: Pat
         try:
             terminal = Terminal(master)
             steps = [("1\r", "immediate danger"), ("2\r", "Who is the concern about?"),
-                     ("1\r", "full name"), (LONG + "\r", "year")]  # raise a concern: no danger, a child, the name
+                     ("1\r", "full name"), ("Jamie Testpupil\r", "year"), ("Year 9\r", "saw or heard"),
+                     (LONG + "\r", "Anything to add")]  # raise a concern: no danger, a child, name, year, the account
             asyncio.run(_walk(terminal, steps))
             start = len(terminal.shown)
             os.write(master, b"\x03")
@@ -202,7 +203,7 @@ def test_ctrl_c_quits_prevent_bot_chat_at_once_and_keeps_the_paste(tmp_path: Pat
             process.wait()
     with sqlite3.connect(tmp_path / "prevent.db") as db:
         [(sealed,)] = db.execute("SELECT data_enc FROM dialog_session").fetchall()
-    assert json.loads(Cipher.from_keys(TEST_KEY).decrypt(sealed))["draft"]["pupils"] == LONG  # whole, not cut
+    assert json.loads(Cipher.from_keys(TEST_KEY).decrypt(sealed))["draft"]["seen_heard"] == LONG  # whole, not cut
 
 
 async def _walk(terminal: Terminal, steps: list[tuple[str, str]]) -> None:

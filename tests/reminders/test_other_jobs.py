@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import pytest
 from sqlmodel import select
 
 from bot.app import App
@@ -197,7 +198,8 @@ async def test_a_concern_still_half_told_after_a_day_is_flagged_to_the_dsl_team(
     urgent = Conversation(school_app.engine, "chris.mockname@school.example")
     await urgent.greet()
     await urgent.tap("go:raise_concern")
-    await urgent.tap("yes")  # immediate danger: stored and alerted at once, details still to come
+    await urgent.tap("yes")  # immediate danger: the 999 guidance at once
+    await urgent.tap("child")  # about a child: stored and alerted now, details still to come
     for moment in (datetime(2026, 12, 2, 9, 59, tzinfo=LONDON), datetime(2026, 12, 1, 18, 0, tzinfo=LONDON)):
         await run_job(school, "half-told-dsl", moment)
     assert await outbox(school_app, "half_told_dsl") == []  # not a day yet
@@ -280,3 +282,49 @@ async def test_dry_runs_write_nothing(school_app: App, school: School, clock: Fr
     await run_job(school, "policy-review", datetime(2026, 12, 7, 11, 0, tzinfo=LONDON))
     async with school_app.db.transaction() as session:
         assert len((await session.exec(select(Staff))).all()) == before[0] + 1  # a real run adds the owner
+
+
+async def about_the_deputy(app: App, urgent: bool = False, finish: bool = False) -> Conversation:
+    """Starts (or tells in full) a concern about the deputy DSL, Sam Sample, as the teacher."""
+    convo = await start(app)
+    await convo.tap("yes" if urgent else "no")
+    await convo.tap("dsl_member:1")
+    if finish:
+        for choice in ("allegation", "head"):
+            await convo.tap(choice)
+        await convo.say("Saw him shout at a pupil and grab her arm")
+        await convo.tap("done")
+        await convo.say("today 09:00")
+        await convo.say("Corridor")
+        await convo.tap("nobody")
+        await convo.tap("submit")
+    return convo
+
+
+async def test_a_concern_about_a_dsl_member_is_never_escalated_to_them(school_app: App, school: School,
+                                                                       clock: FrozenClock) -> None:
+    clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
+    await about_the_deputy(school_app, finish=True)
+    plan, _ = await run_job(school, "escalation", datetime(2026, 12, 1, 10, 35, tzinfo=LONDON))
+    assert [i.who for i in plan.items] == ["head@school.example"]  # the deputy, whom it is about, never
+
+
+@pytest.mark.parametrize("urgent", [False, True])
+async def test_a_half_told_concern_about_a_dsl_member_is_never_flagged_to_them(school_app: App, school: School,
+                                                                              clock: FrozenClock, urgent: bool) -> None:
+    clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
+    await about_the_deputy(school_app, urgent=urgent)
+    plan, _ = await run_job(school, "half-told-dsl", datetime(2026, 12, 2, 10, 5, tzinfo=LONDON))
+    assert [i.who for i in plan.items] == ["alex.example@school.example"]  # the deputy, whom it is about, never
+    assert ("C-2026-0001" in plan.items[0].reply.text) is urgent
+
+
+async def test_the_dsl_digest_lists_only_the_concerns_each_member_may_see(school_app: App, school: School,
+                                                                          clock: FrozenClock) -> None:
+    await raise_at(school_app, clock, datetime(2026, 11, 27, 10, 0, tzinfo=LONDON))  # about a child: C-2026-0001
+    await about_the_deputy(school_app, finish=True)  # about Sam, for the head only: C-2026-0002
+    plan, _ = await run_job(school, "dsl-digest", datetime(2026, 11, 30, 8, 0, tzinfo=LONDON))
+    for item in plan.items:
+        facts = dict(item.reply.facts)
+        assert facts["Not yet acknowledged"] == "C-2026-0001" and facts["Open concerns"] == "1", item.who
+        assert "C-2026-0002" not in json.dumps(item.reply.to_json())

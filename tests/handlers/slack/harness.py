@@ -24,7 +24,7 @@ from bot.delivery.slack import SlackPlatform
 from bot.server import DISPATCHER_KEY, build_web_app
 from storage.models import Audit, DialogSession, InboundEvent, Outbox, ProcessedEvent
 from tests.handlers.slack.fake_slack import TEAM, TOKEN, Call, FakeSlack, dm
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock, drain, make_settings, serve
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, HEAD_EMAIL, TEACHER_EMAIL, FrozenClock, drain, make_settings, serve
 
 SECRET = "test-signing-secret"
 
@@ -40,6 +40,7 @@ PEOPLE = {
     "alex": ("UALEX", "Alex Example", DSL_EMAIL),
     "sam": ("USAM", "Sam Sample", DEPUTY_EMAIL),
     "olly": ("UOLLY", "Olly Outsider", "olly.outsider@school.example"),
+    "head": ("UHEAD", "Jo Placeholder", HEAD_EMAIL),  # the headteacher: not on the DSL team
 }
 
 

@@ -69,14 +69,18 @@ async def raise_concern_from_here(slack: Harness) -> None:
     await slack.tap("teacher", "child")
     await slack.say("teacher", "Jamie Testpupil")
     await slack.say("teacher", "Year 9")
-    await slack.tap("teacher", "radicalisation")
-    await slack.tap("teacher", "none")
     await slack.say("teacher", "Shared a post praising an attack")
-    await slack.say("teacher", "none")
+    await slack.tap("teacher", "done")
+    await slack.tap("teacher", "none")  # the child said nothing
+    await slack.tap("teacher", "radicalisation")
+    await slack.tap("teacher", "done")
+    await slack.tap("teacher", "none")  # no indicators
     await slack.say("teacher", "today 10:15")
     await slack.say("teacher", "Slack")
     await slack.say("teacher", "Nothing yet")
     await slack.say("teacher", "Nobody else")
+    await slack.tap("teacher", "nobody")
+    await slack.tap("teacher", "not_applicable")
 
 
 async def test_channel_mention_moves_to_a_dm(slack: Harness) -> None:
@@ -129,6 +133,8 @@ async def test_an_urgent_alert_mentions_each_dsl_member(slack: Harness) -> None:
     await slack.say("teacher", "Raise a concern")
     sent = await slack.tap("teacher", "yes")
     assert any("Call 999 now" in c.text for c in sent)
+    sent = await slack.tap("teacher", "child")  # who it is about: the alert goes now, to the DSL team
+    assert any("urgent alert to the DSL team" in c.text for c in sent)
     await slack.drain()
     urgent = slack.fake.posts(DSL_CHANNEL)[-1]
     lead = urgent.blocks[0]["text"]["text"]

@@ -18,7 +18,7 @@ from bot.delivery.teams import TeamsPlatform
 from bot.server import DISPATCHER_KEY, build_web_app
 from storage import outbox
 from tests.handlers.teams.fake_connector import Call, FakeConnector
-from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, TEACHER_EMAIL, FrozenClock, drain, make_settings, serve
+from tests.helpers import DEPUTY_EMAIL, DSL_EMAIL, HEAD_EMAIL, TEACHER_EMAIL, FrozenClock, drain, make_settings, serve
 
 TENANT = "tenant-0001"
 
@@ -37,6 +37,7 @@ PEOPLE = {
     "alex": ("29:alex", "Alex Example", DSL_EMAIL),
     "sam": ("29:sam", "Sam Sample", DEPUTY_EMAIL),
     "olly": ("29:olly", "Olly Outsider", "olly.outsider@school.example"),
+    "head": ("29:head", "Jo Placeholder", HEAD_EMAIL),  # the headteacher: not on the DSL team
 }
 
 

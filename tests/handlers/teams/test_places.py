@@ -28,6 +28,8 @@ async def test_an_urgent_alert_mentions_the_dsl_team(teams: Harness) -> None:
     await teams.say("teacher", "Raise a concern")
     sent = await teams.tap("teacher", "yes")
     assert any("Call 999 now" in c.text for c in sent)
+    sent = await teams.tap("teacher", "child")  # who it is about: the alert goes now, to the DSL team
+    assert any("urgent alert to the DSL team" in c.text for c in sent)
     await teams.drain()
     urgent = teams.fake.sent_to(TEAM)[-1]
     mentioned = {e["mentioned"]["id"] for e in urgent.body.get("entities") or [] if e["type"] == "mention"}
