@@ -306,7 +306,8 @@ async def test_a_concern_about_a_dsl_member_is_never_escalated_to_them(school_ap
     clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
     await about_the_deputy(school_app, finish=True)
     plan, _ = await run_job(school, "escalation", datetime(2026, 12, 1, 10, 35, tzinfo=LONDON))
-    assert [i.who for i in plan.items] == ["head@school.example"]  # the deputy, whom it is about, never
+    # held by the head, who has not acknowledged it: the next in line, the chair; the deputy, whom it is about, never
+    assert [i.who for i in plan.items] == ["chair@school.example"]
 
 
 @pytest.mark.parametrize("urgent", [False, True])
@@ -315,7 +316,7 @@ async def test_a_half_told_concern_about_a_dsl_member_is_never_flagged_to_them(s
     clock.now = datetime(2026, 12, 1, 10, 0, tzinfo=LONDON)
     await about_the_deputy(school_app, urgent=urgent)
     plan, _ = await run_job(school, "half-told-dsl", datetime(2026, 12, 2, 10, 5, tzinfo=LONDON))
-    assert [i.who for i in plan.items] == ["alex.example@school.example"]  # the deputy, whom it is about, never
+    assert [i.who for i in plan.items] == ["head@school.example"]  # its holder; the deputy, whom it is about, never
     assert ("C-2026-0001" in plan.items[0].reply.text) is urgent
 
 
