@@ -418,7 +418,7 @@ class ConversationMachine(RuleBasedStateMachine):
 
     def holds(self, actor: Actor, world: World, pressed: str) -> bool:
         """True when a DSL member may act on the concern a DSL button names: not about an adult, not about them."""
-        concern_id = parse_concern_id(pressed.rsplit(":", 1)[-1])
+        concern_id = parse_concern_id(pressed.removeprefix("dsl:").partition(":")[2])  # as the engine reads it
         row = world.concerns.get(concern_id) if concern_id is not None else None
         if row is None:
             return True  # an unknown concern: the team member is told so, as before
