@@ -41,13 +41,15 @@ class Words:
     def __init__(self, override: Path | None = None, jurisdiction: str = "england", language: str = "en") -> None:
         folder = resources.files("bot") / "content"
         base: dict[str, Any] = {}
-        for name in content_layers([f.name for f in folder.iterdir()], jurisdiction, language):
+        self.layers = content_layers([f.name for f in folder.iterdir()], jurisdiction, language)
+        for name in self.layers:
             base = _merge(base, tomllib.loads((folder / name).read_text(encoding="utf-8")))
         topics = base.pop("help_topics", {})
         if override is not None:
             extra = tomllib.loads(override.read_text(encoding="utf-8"))
             topics.update(extra.pop("help_topics", {}))
             base = _merge(base, extra)
+            self.layers.append(str(override))
         self._text = _flatten(base)
         self._topics = [(key, str(t.get("title", key))) for key, t in topics.items()]
         for key, topic in topics.items():
