@@ -72,7 +72,8 @@ def test_doctor_names_the_active_jurisdiction(school: Path) -> None:
     text = (school / "prevent.toml").read_text()
     (school / "prevent.toml").write_text('jurisdiction = "wales"\n' + text)
     detail = str(checks(school)["jurisdiction"]["detail"])
-    assert detail.startswith("jurisdiction wales: Keeping learners safe (2022), the Designated Safeguarding Person (DSP)")
+    assert detail.startswith("jurisdiction wales: Keeping learners safe (2022), the Designated Safeguarding Person "
+                             "(DSP)")
     assert "en_wales.toml" in detail
 
 

@@ -1,4 +1,4 @@
-"""A school in Wales (jurisdiction = "wales"): the DSP, Keeping learners safe, the local authority's safeguarding team."""
+"""A school in Wales (jurisdiction = "wales"): the DSP, Keeping learners safe, the council safeguarding team."""
 
 from __future__ import annotations
 
