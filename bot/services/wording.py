@@ -12,6 +12,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 JURISDICTIONS = ("england", "wales")
+LISTS = (("dsl", "action_type"), ("dsl", "outcome"))  # lists a school's own content file replaces whole
 # A word or guidance title that differs by jurisdiction, or a guidance edition: written once, in [term] or
 # [guidance], and referred to elsewhere as {term.dsl} or {guidance.kcsie}; filled in when the files load.
 _SHARED = re.compile(r"\{((?:term|guidance)\.[a-z0-9_]+)\}")
@@ -48,7 +49,7 @@ class Words:
         if override is not None:
             extra = tomllib.loads(override.read_text(encoding="utf-8"))
             topics.update(extra.pop("help_topics", {}))
-            base = _merge(base, extra)
+            base = _merge(_lists_replaced(base, extra), extra)
             self.layers.append(str(override))
         self._text = _flatten(base)
         self._topics = [(key, str(t.get("title", key))) for key, t in topics.items()]
@@ -99,6 +100,24 @@ def _filled(text: str, flat: dict[str, str], depth: int = 3) -> str:
             return text
         text = filled
     return text
+
+
+def _lists_replaced(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """The base with each list the school's file gives (dsl.action_type, dsl.outcome) replaced, not merged.
+
+    An id the school's list leaves out moves to <list>_retired, so records that used it still read.
+    """
+    replaced = {**base}
+    for group, name in LISTS:
+        ours = extra.get(group, {}).get(name)
+        if not isinstance(ours, dict):
+            continue
+        table = dict(replaced.get(group, {}))
+        dropped = {k: v for k, v in table.get(name, {}).items() if k not in ours}
+        retired = {**dropped, **table.get(f"{name}_retired", {})}
+        table[name], table[f"{name}_retired"] = {}, retired
+        replaced[group] = table
+    return replaced
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
