@@ -180,6 +180,7 @@ async def _record(app: Office, session: AsyncSession,
     record = {"reference": concern.reference, "status": concern.status, "urgent": concern.urgent,
               "reporter": reporter.email if reporter else "", **draft.to_json(),
               "category_label": ", ".join(labels.get(k, k) for k in kinds if k), "outcome": concern.outcome,
-              "audience": concern.audience}
+              "audience": concern.audience,
+              "written_at": (concern.submitted_at or concern.created_at).isoformat(timespec="seconds")}
     return record, chronology
 

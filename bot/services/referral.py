@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.config import Person, SchoolConfig
@@ -30,18 +30,24 @@ def _each(records: list[Record], line: Callable[[Record], str]) -> list[str]:
     return [f"- {record['reference']}: {text}" for record in records if (text := line(record).strip())]
 
 
-def _when(record: Record, zone: ZoneInfo) -> str:
-    """When it happened, in the school's time (or as the reporter said it, when no exact time was given)."""
-    occurred = str(record.get("occurred_at") or "")
+def _local(at: str, zone: ZoneInfo) -> str:
+    """A stored time (naive means UTC) in the school's time zone, as a person writes it."""
+    moment = datetime.fromisoformat(at)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone).strftime("%a %d %b %Y %H:%M")
+
+
+def _when(record: Record, zone: ZoneInfo, t: Wording) -> str:
+    """When it happened, in the school's time; or as the reporter said it, with when they wrote it."""
+    occurred, said, written = (str(record.get(k) or "") for k in ("occurred_at", "when_text", "written_at"))
     if occurred:
-        return datetime.fromisoformat(occurred).astimezone(zone).strftime("%a %d %b %Y %H:%M")
-    return str(record.get("when_text") or "")
+        return _local(occurred, zone)
+    return t("referral.written", when=said, written=_local(written, zone)) if said and written else said
 
 
 def _what_happened(record: Record, zone: ZoneInfo, t: Wording, subject: str) -> str:
     """The account and the child's own words, other children's names redacted (with a prompt)."""
     others = parts.other_children(record, subject)
-    when_where = ", ".join(part for part in (_when(record, zone), str(record.get("place") or "")) if part)
+    when_where = ", ".join(part for part in (_when(record, zone, t), str(record.get("place") or "")) if part)
     seen = parts.redacted(str(record.get("seen_heard") or "").strip(), others, subject)
     if seen and seen[-1] not in ".!?\"'":
         seen += "."
