@@ -96,10 +96,13 @@ def _sections(records: list[Record], config: SchoolConfig, t: Wording, draft: Dr
     """Each heading of DfE "Making a referral to Prevent" with what the records say under it."""
     zone = ZoneInfo(config.school.timezone)
     prompt: Callable[[str], list[str]] = lambda key: [f"- {t('referral.prompt.' + key)}"]  # noqa: E731
-    online = _each(records, parts.online_use)
+    def without_others(text: Callable[[Record], str]) -> Callable[[Record], str]:
+        return lambda r: parts.redacted(text(r), parts.other_children(r, draft.subject), draft.subject)
+
+    online = _each(records, without_others(parts.online_use))
     return [
         ("happened", _each(records, lambda r: _what_happened(r, zone, t, draft.subject))),
-        ("indicators", _each(records, parts.indicators)),
+        ("indicators", _each(records, without_others(parts.indicators))),
         ("sympathy", []),
         ("violence", []),
         ("online", [*(online or [f"- {t('referral.not_recorded')}"]), *prompt("online_how")]),

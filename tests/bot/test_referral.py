@@ -75,7 +75,8 @@ def test_online_use_the_indicators_name_fills_its_heading_and_none_is_never_an_i
 def test_other_children_are_redacted_with_a_prompt() -> None:
     several = record(pupils="Jamie Testpupil, Riley Example",
                      seen_heard="Jamie and Riley watched it; Riley Example laughed",
-                     child_words="Riley showed me", actions_taken="Told Riley's tutor")
+                     child_words="Riley showed me", actions_taken="Told Riley's tutor",
+                     indicators="Riley Example sends him videos")
     draft = drafted(several)
     assert "Riley" not in draft
     assert "Jamie and [another child] watched it; [another child] laughed" in draft
