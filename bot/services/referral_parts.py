@@ -52,7 +52,7 @@ def redacted(text: str, others: list[str], subject: str) -> str:
     words = [name for name in others] + [w for name in others for w in name.split() if folded(w) not in own]
     for word in sorted(set(words), key=len, reverse=True):
         if len(folded(word)) >= 2:
-            text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", REDACTED, text, flags=re.IGNORECASE)
+            text = re.sub(rf"(?:^|(?<=\W)){re.escape(word)}(?=\W|$)", REDACTED, text, flags=re.IGNORECASE)
     return text
 
 

@@ -70,7 +70,7 @@ def test_a_database_without_its_key_file_is_a_problem(school: Path) -> None:
 
 def test_doctor_names_the_active_jurisdiction(school: Path) -> None:
     text = (school / "prevent.toml").read_text()
-    (school / "prevent.toml").write_text('jurisdiction = "wales"\n' + text)
+    (school / "prevent.toml").write_text(text.replace('jurisdiction = "england"', 'jurisdiction = "wales"'))
     detail = str(checks(school)["jurisdiction"]["detail"])
     assert detail.startswith("jurisdiction wales: Keeping learners safe (2022), the Designated Safeguarding Person "
                              "(DSP)")
