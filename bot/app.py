@@ -157,7 +157,7 @@ async def _school_id_if_any(db: Database, slug: str) -> int:
 
 def _assemble(settings: Settings, config: SchoolConfig, clock: Clock, db: Database, school_id: int) -> App:
     """Wires the services and the dialog engine onto an open database."""
-    words = Words(Path(config.content_file) if config.content_file else None)
+    words = Words(Path(config.content_file) if config.content_file else None, config.jurisdiction)
     directory = SchoolDirectory(db, config, school_id)
     concerns = ConcernService(db, directory, words, clock)
     training = TrainingService(db, directory, config, clock)

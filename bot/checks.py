@@ -116,7 +116,15 @@ async def school_findings(app: App) -> list[Finding]:
     return [await _run("school file", lambda: config_check(app), f"{app.config.school.name} ({len(team)} in the "
                        "DSL team)"),
             await _run("DSL rota", lambda: rota_check(app), rota),
-            await _run("out-of-hours contact", lambda: emergency_duty_team_check(app), _edt_detail(app))]
+            await _run("out-of-hours contact", lambda: emergency_duty_team_check(app), _edt_detail(app)),
+            Finding("jurisdiction", True, jurisdiction(app))]
+
+
+def jurisdiction(app: App) -> str:
+    """The active jurisdiction, the guidance and role it names, and the content files its words come from."""
+    t = app.words
+    return (f"jurisdiction {app.config.jurisdiction}: {t('guidance.kcsie')}, the {t('term.dsl_long')} "
+            f"({t('term.dsl')}); words from {', '.join(t.layers)}")
 
 
 def _edt_detail(app: App) -> str:

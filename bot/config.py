@@ -261,6 +261,14 @@ class Reminders(_Strict):
         return day
 
 
+class Referral(_Strict):
+    """Where a Prevent referral about a child (under 18) goes: the local route (DOMAIN.md: a setting)."""
+
+    # DOMAIN.md (2025): many areas ask for a referral about an under-18 to go to the police Prevent team *and*
+    # the children's services front door at the same time, so "both" is the default.
+    route: Literal["both", "police_prevent", "front_door"] = "both"
+
+
 class SchoolConfig(_Strict):
     """Everything in the school file."""
 
@@ -288,6 +296,10 @@ class SchoolConfig(_Strict):
     policies: list[PolicySetting] = Field(default_factory=list)
     reminders: Reminders = Field(default_factory=Reminders)
     content_file: str = ""
+    # England: KCSIE, the DSL, the LADO. Wales: Keeping learners safe, the DSP, the Wales Safeguarding Procedures
+    # (the words come from bot/content/en_wales.toml over en.toml).
+    jurisdiction: Literal["england", "wales"] = "england"
+    referral: Referral = Field(default_factory=Referral)
 
     @model_validator(mode="after")
     def _default_where(self) -> SchoolConfig:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from dialogs import dsl_lists
 from dialogs.alerts import ACTIONS, alert_reply, parse_concern_id
 from dialogs.engine import Dialog, Done, Next, Outcome, Retry, Shown, State, Turn
 from dialogs.intents import pick
@@ -11,8 +12,7 @@ from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernClosed, ConcernDetails, NotPermitted, UnknownConcern
 from dialogs.raise_concern import review_facts  # the details share the review's labels
 
-ACTION_TYPES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "nfa")
-OUTCOMES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "resolved", "nfa")
+ACTION_TYPES, OUTCOMES = dsl_lists.ACTION_TYPES, dsl_lists.OUTCOMES  # content tables: bot/content/en.toml
 MAX_REASON = 20_000
 Step = Literal["note_text", "action_type", "action_reason", "close_outcome", "close_reason"]  # dsl_action.mmd's
 _FIRST: dict[str, Step] = {"note": "note_text", "action": "action_type", "close": "close_outcome"}  # by verb
@@ -68,8 +68,8 @@ async def setup(turn: Turn, params: dict[str, str]) -> Outcome[Step] | None:
     return Next(first) if first else Done(Reply(turn.t("engine.unknown_button")))
 
 
-def _options(turn: Turn, prefix: str, ids: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(i, turn.t(f"{prefix}.{i}")) for i in ids]
+def _options(turn: Turn, table: str) -> list[tuple[str, str]]:
+    return dsl_lists.options(turn.services.words, table)
 
 
 def _reason(turn: Turn) -> str | Retry:
@@ -94,22 +94,23 @@ async def on_note(turn: Turn) -> Outcome[Step]:
 
 
 async def ask_action_type(turn: Turn) -> Reply:
-    options = _options(turn, "dsl.action_type", ACTION_TYPES)
+    options = _options(turn, ACTION_TYPES)
     return Reply(turn.t("dsl.action.question", reference=turn.data.get("reference")),
                  tuple(Choice(i, label) for i, label in options), expects="choice")
 
 
 async def on_action_type(turn: Turn) -> Outcome[Step]:
     """Stores the kind of action or referral and asks for the reason."""
-    chosen = turn.choice or pick(turn.text, _options(turn, "dsl.action_type", ACTION_TYPES))
-    if chosen not in ACTION_TYPES:
+    chosen = turn.choice or pick(turn.text, _options(turn, ACTION_TYPES))
+    if chosen not in dsl_lists.ids(turn.services.words, ACTION_TYPES):
         return Retry(Reply(turn.t("common.pick_one")))
     turn.data["action"] = chosen
     return Next("action_reason")
 
 
 async def ask_action_reason(turn: Turn) -> Reply:
-    return Reply(turn.t("dsl.action.reason", action=turn.t(f"dsl.action_type.{turn.data.get('action')}")),
+    action = dsl_lists.label(turn.services.words, ACTION_TYPES, str(turn.data.get("action")))
+    return Reply(turn.t("dsl.action.reason", action=action),
                  expects="text")
 
 
@@ -127,15 +128,15 @@ async def on_action_reason(turn: Turn) -> Outcome[Step]:
 
 
 async def ask_close_outcome(turn: Turn) -> Reply:
-    options = _options(turn, "dsl.outcome", OUTCOMES)
+    options = _options(turn, OUTCOMES)
     return Reply(turn.t("dsl.close.question", reference=turn.data.get("reference")),
                  tuple(Choice(i, label) for i, label in options), expects="choice")
 
 
 async def on_close_outcome(turn: Turn) -> Outcome[Step]:
     """Stores the outcome and asks for the reason."""
-    chosen = turn.choice or pick(turn.text, _options(turn, "dsl.outcome", OUTCOMES))
-    if chosen not in OUTCOMES:
+    chosen = turn.choice or pick(turn.text, _options(turn, OUTCOMES))
+    if chosen not in dsl_lists.ids(turn.services.words, OUTCOMES):
         return Retry(Reply(turn.t("common.pick_one")))
     turn.data["outcome"] = chosen
     return Next("close_reason")

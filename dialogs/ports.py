@@ -224,6 +224,10 @@ class Wording(Protocol):
         """Returns help topics as (id, title)."""
         ...
 
+    def group(self, table: str) -> list[tuple[str, str]]:
+        """Returns one table's (id, words) in file order, e.g. the DSL's action types (content, not code)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class CourseStatus:

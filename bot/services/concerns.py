@@ -14,6 +14,7 @@ from bot.services import routing
 from bot.services.directory import SchoolDirectory
 from bot.services.session_store import applied, replayed
 from bot.services.wording import Words
+from dialogs import dsl_lists
 from dialogs.alerts import alert_reply
 from dialogs.messages import Reply
 from dialogs.ports import (
@@ -270,13 +271,13 @@ class ConcernService:
     async def record_action(self, person: Person, concern_id: int, action: str, reason: str,
                             once: str = "") -> ConcernSummary:
         """Appends an action or referral with its reason to the chronology, once per `once` key."""
-        label = self.words(f"dsl.action_type.{action}")
+        label = dsl_lists.label(self.words, dsl_lists.ACTION_TYPES, action)
         return await self._decide(person, concern_id, "action", "action", f"{label} — {reason}", label, once=once)
 
     async def close(self, person: Person, concern_id: int, outcome: str, reason: str,
                     once: str = "") -> ConcernSummary:
         """Closes the concern with outcome and reason, updates the alert, tells the reporter (once per `once` key)."""
-        label = self.words(f"dsl.outcome.{outcome}")
+        label = dsl_lists.label(self.words, dsl_lists.OUTCOMES, outcome)
         return await self._decide(person, concern_id, "close", "closed", f"{label} — {reason}", label,
                                   status="closed", outcome=outcome, once=once)
 

@@ -14,11 +14,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.services.directory import SchoolDirectory
 from bot.services.parts import SchoolParts
 from bot.services.wording import Words
+from dialogs import dsl_lists
 from dialogs.concern_facts import draft_facts
 from dialogs.ports import ConcernDraft
 from storage import concerns as store
 from storage import people
 from storage.models import Concern
+
+PUPIL_AUDIENCE = "dsl_team"  # a concern about a child; any other holder means a concern about an adult
 
 
 class Office(SchoolParts, Protocol):
@@ -61,7 +64,7 @@ def concern_lines(app: Office, record: dict[str, object], chronology: list[dict[
              *draft_facts(t, dict(app.directory.categories()), ConcernDraft.from_json(record),
                           lambda at: local_time(at, zone))]
     if record["outcome"]:
-        facts.append((t("fact.outcome"), _label(t, "dsl.outcome", str(record["outcome"]))))
+        facts.append((t("fact.outcome"), dsl_lists.label(t, dsl_lists.OUTCOMES, str(record["outcome"]))))
     lines = [f"{label}: {_indented(value)}" for label, value in facts]
     lines.append(t("fact.chronology") + ":")
     for event in chronology:
@@ -148,6 +151,19 @@ async def export_concerns(app: Office, references: Sequence[str], pupil: str,
         return records, []
 
 
+async def referral_history(app: Office, pupil: str, actor: str) -> list[dict[str, object]]:
+    """Every concern about a child by name hash (never one about an adult), for earlier referrals; audited."""
+    async with app.db.transaction() as session:
+        history = []
+        for concern in await store.about_pupil(session, app.school_id, app.db.cipher.name_hashes(pupil)):
+            if concern.audience != PUPIL_AUDIENCE:
+                continue
+            await store.audit(session, app.school_id, actor, "concern.referral_history", concern.reference)
+            record, chronology = await _record(app, session, concern)
+            history.append({**record, "chronology": chronology})
+        return history
+
+
 async def _record(app: Office, session: AsyncSession,
                   concern: Concern) -> tuple[dict[str, object], list[dict[str, object]]]:
     """One concern as written (what was reported, by whom, status, outcome) and its chronology."""
@@ -163,6 +179,8 @@ async def _record(app: Office, session: AsyncSession,
     kinds = (concern.categories or concern.category).split(",")
     record = {"reference": concern.reference, "status": concern.status, "urgent": concern.urgent,
               "reporter": reporter.email if reporter else "", **draft.to_json(),
-              "category_label": ", ".join(labels.get(k, k) for k in kinds if k), "outcome": concern.outcome}
+              "category_label": ", ".join(labels.get(k, k) for k in kinds if k), "outcome": concern.outcome,
+              "audience": concern.audience,
+              "written_at": (concern.submitted_at or concern.created_at).isoformat(timespec="seconds")}
     return record, chronology
 

@@ -39,10 +39,10 @@ async def test_show_uses_the_dialog_wording_and_the_school_time(app: App, tmp_pa
     lines = result.stdout.splitlines()
     assert {"Status: Closed", "About: A child", "Seen or heard: Came in hungry again, no coat",
             "Child's words: I haven't eaten since Friday", "When: Wed 10 Jun 2026 09:00 BST",
-            "Outcome: Referred to police Prevent", "Chronology:"} <= set(lines)
+            "Outcome: Prevent referral made (the police decide on Channel)", "Chronology:"} <= set(lines)
     assert any(line.startswith("  Wed 10 Jun 2026 14:05 BST  Concern raised") for line in lines)  # 13:05 UTC
     closed = next(line for line in lines if "  Closed  " in line)
-    assert "Referred to police Prevent — Referred after talking to the family" in closed
+    assert "Prevent referral made (the police decide on Channel) — Referred after talking to the family" in closed
     for raw in ("seen_heard", "police_prevent", "occurred_at", "UTC", "13:05", "category_label"):
         assert raw not in result.stdout
 

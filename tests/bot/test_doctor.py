@@ -33,11 +33,12 @@ def test_before_the_first_start_it_lists_every_check_and_creates_nothing(school:
     assert result.exit_code == 0, result.output
     *lines, blank, verdict = result.stdout.splitlines()
     assert [line.split(":")[0].split(maxsplit=1) for line in lines] == [
-        ["ok", "school file"], ["ok", "DSL rota"], ["ok", "out-of-hours contact"], ["ok", "data key"],
-        ["ok", "database"]]
+        ["ok", "school file"], ["ok", "DSL rota"], ["ok", "out-of-hours contact"], ["ok", "jurisdiction"],
+        ["ok", "data key"], ["ok", "database"]]
     assert "Example Primary School" in lines[0]
     assert "Example Council emergency duty team, 0117 496 0004" in lines[2]
-    assert blank == "" and verdict == "All 5 checks passed: nothing to fix."
+    assert lines[3].startswith("ok       jurisdiction: jurisdiction england: Keeping children safe in education 2025")
+    assert blank == "" and verdict == "All 6 checks passed: nothing to fix."
     found = checks(school)
     for name in ("data key", "database"):
         assert "not created yet; it is made on first start" in str(found[name]["detail"]), name
@@ -56,7 +57,7 @@ def test_a_database_or_key_file_others_can_read_is_a_problem(school: Path) -> No
     assert [line.split(":")[0] for line in problems] == ["PROBLEM  data key", "PROBLEM  database"]
     assert "other users on this computer can read" in problems[0] and "(mode 0640)" in problems[0]
     assert f"chmod 600 {(school / 'prevent.db').resolve()}" in problems[1]
-    assert result.stdout.splitlines()[-1].startswith("2 of 6 checks found a problem (data key, database)")
+    assert result.stdout.splitlines()[-1].startswith("2 of 7 checks found a problem (data key, database)")
 
 
 def test_a_database_without_its_key_file_is_a_problem(school: Path) -> None:
@@ -65,6 +66,15 @@ def test_a_database_without_its_key_file_is_a_problem(school: Path) -> None:
     found = checks(school)
     assert not found["data key"]["ok"] and "is missing but" in str(found["data key"]["detail"])
     assert not (school / "prevent.db.key").exists()  # not replaced by a new key that opens nothing
+
+
+def test_doctor_names_the_active_jurisdiction(school: Path) -> None:
+    text = (school / "prevent.toml").read_text()
+    (school / "prevent.toml").write_text(text.replace('jurisdiction = "england"', 'jurisdiction = "wales"'))
+    detail = str(checks(school)["jurisdiction"]["detail"])
+    assert detail.startswith("jurisdiction wales: Keeping learners safe (2022), the Designated Safeguarding Person "
+                             "(DSP)")
+    assert "en_wales.toml" in detail
 
 
 def test_a_school_file_without_the_out_of_hours_team_is_a_problem(school: Path) -> None:
@@ -76,4 +86,4 @@ def test_a_school_file_without_the_out_of_hours_team_is_a_problem(school: Path) 
     [problem] = [line for line in result.stdout.splitlines() if line.startswith("PROBLEM")]
     assert problem.startswith("PROBLEM  out-of-hours contact: school file: no [emergency_duty_team]")
     assert "the council's out-of-hours emergency duty team" in problem and "has not set the number" in problem
-    assert result.stdout.splitlines()[-1].startswith("1 of 5 checks found a problem (out-of-hours contact)")
+    assert result.stdout.splitlines()[-1].startswith("1 of 6 checks found a problem (out-of-hours contact)")

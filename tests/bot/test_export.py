@@ -99,8 +99,12 @@ def test_a_prevent_referral_draft_uses_the_dfe_headings_and_marks_the_gaps(tmp_p
                      r'In their own words: "He said: they are the only ones who get me"', happened)
     assert "- C-2026-0001: Shows interest in an extremist group online" in under("Indicators")
     assert "- C-2026-0002: Neglect" in under("Other safeguarding concerns")
-    assert "Spoke to mum; she is worried about his phone use" in under("Discussions with the child")
+    assert "Spoke to mum" not in draft  # the DSL's internal notes only when asked for (--with-notes)
+    assert "internal notes (1) are left out" in under("Discussions with the child")
+    noted = run(tmp_path, "concerns", "export", "C-2026-0001", "--prevent-referral", "--with-notes",
+                "--reason", "Prevent referral, with the DSL's notes").stdout
+    assert "Note: Spoke to mum; she is worried about his phone use" in noted and "left out" not in noted
     for gap in ("Sympathetic interest", "Known or suspected special educational needs", "What staff fear"):
         assert "Not recorded in the bot: complete from what you know." in under(gap)
     assert "Example Police Prevent team · 0117 496 0003 · prevent@police.example" in draft
-    assert audits(tmp_path) == [("C-2026-0001", 1), ("C-2026-0002", 1)]  # shared, and recorded as such
+    assert audits(tmp_path) == [("C-2026-0001", 1), ("C-2026-0002", 1), ("C-2026-0001", 1)]  # each share audited
