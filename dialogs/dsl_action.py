@@ -15,7 +15,7 @@ from dialogs.raise_concern import review_facts  # the details share the review's
 ACTION_TYPES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "nfa")
 OUTCOMES = ("social_care", "police_prevent", "channel", "early_help", "monitor", "resolved", "nfa")
 MAX_REASON = 20_000
-Step = Literal["which", "note_text", "action_type", "action_reason", "close_outcome", "close_reason"]  # dsl_action.mmd's
+Step = Literal["which", "note_text", "action_type", "action_reason", "close_outcome", "close_reason"]  # the .mmd
 _FIRST: dict[str, Step] = {"note": "note_text", "action": "action_type", "close": "close_outcome"}  # by verb
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dialogs.messages import Reply
 from dialogs.alerts import ACTIONS
+from dialogs.messages import Reply
 from storage import concerns as store
 from storage import outbox, people
 from storage.outbox import OutboxKind, StaffDM
