@@ -78,7 +78,7 @@ def typed_action(text: str) -> dict[str, str] | None:
     if not core or len(core.split()) > 5:
         return None
     for verb, phrases in _TYPED.items():
-        if any(core == p or (len(p) > 3 and similar(core, p)) for p in phrases):
+        if any(said == p or core == p or (len(p) > 3 and similar(core, p)) for p in phrases):
             if "outcome" in params and verb != "close":
                 return None
             return {**params, "verb": verb}
