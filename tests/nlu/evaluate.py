@@ -360,7 +360,7 @@ NATURAL: dict[str, tuple[str, ...]] = {
     "about": ("a pupil in year 9", "tap:child"),
     "pupil": ("Jayden Mcarthy 9C", "Jayden Mcarthy"),
     "year_group": ("9C", "Year 9"),
-    "seen_heard": ("he was showing other kids a video on his phone of some far right group and saying they were right",),
+    "seen_heard": ("he was showing other kids a video on his phone of some far right group, saying they're right",),
     "seen_more": ("thats it", "tap:done"),
     "child_words": ("he said they're the only ones telling the truth",),
     "category": ("i think its radicalisation, hes been saying stuff about a far right group", "radicalisation",

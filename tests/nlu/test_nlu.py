@@ -28,8 +28,9 @@ async def test_the_evaluator_sees_what_each_turn_did(app: App) -> None:
         return Case(f"check-{text}", state, "teacher", "answer", text, expect)
 
     evaluator = Evaluator(app)
-    checks = [case("raise_concern.danger", "no", "next:about"), case("raise_concern.danger", "cancel", "command:cancel"),
-              case("menu", "who do i talk to", "who"), case("raise_concern.pupil", "Jamie Testpupil", "next:year_group"),
+    checks = [case("raise_concern.danger", "no", "next:about"),
+              case("raise_concern.danger", "cancel", "command:cancel"), case("menu", "who do i talk to", "who"),
+              case("raise_concern.pupil", "Jamie Testpupil", "next:year_group"),
               case("raise_concern.when", "tomorrow", "asks_again"), case("help", "signs", "topic:signs"),
               case("dsl_alert", "ack", "dsl:ack"), case("dsl_alert.two", "ack", "dsl:which"),
               case("raise_concern.review", "submit", "submitted"), case("raise_concern.when", "back", "command:back")]
