@@ -65,7 +65,7 @@ async def _typed(turn: Turn, verb: str, params: dict[str, str]) -> Outcome[Step]
         return await _act(turn, verb, fits[0].concern_id)
     if not fits:
         return Done(Reply(turn.t("dsl.unknown" if named else "dsl.typed.none",
-                                 action=turn.t(f"dsl.button.{verb}"))))
+                                 action=turn.t(f"dsl.button.{verb}").lower())))
     turn.data["verb"] = verb
     turn.data["which"] = [[str(s.concern_id), _which_label(turn, s)] for s in fits]
     return Next("which")
@@ -86,7 +86,7 @@ def _which_options(turn: Turn) -> list[tuple[str, str]]:
 
 async def ask_which(turn: Turn) -> Reply:
     options = _which_options(turn)
-    return Reply(turn.t("dsl.typed.which", action=turn.t(f"dsl.button.{turn.data.get('verb')}")),
+    return Reply(turn.t("dsl.typed.which", action=turn.t(f"dsl.button.{turn.data.get('verb')}").lower()),
                  tuple(Choice(i, label) for i, label in options), expects="choice")
 
 
