@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from dialogs.intents import similar
 from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernSummary
 
@@ -23,11 +24,67 @@ def parse_concern_id(text: str) -> int | None:
 
 
 def alert_choices(words: Words, summary: ConcernSummary) -> tuple[Choice, ...]:
-    """Returns the DSL buttons that still make sense for this concern's status."""
-    verbs = [v for v in ACTIONS if summary.status != "closed" or v == "view"]
-    if summary.status != "new":
-        verbs = [v for v in verbs if v != "ack"]
-    return tuple(Choice(f"dsl:{verb}:{summary.concern_id}", words(f"dsl.button.{verb}")) for verb in verbs)
+    """Returns the alert's five DSL buttons, always in the same order with the same ids: a step done is marked."""
+    done = {"ack": summary.status != "new", "close": summary.status == "closed"}
+    return tuple(Choice(f"dsl:{verb}:{summary.concern_id}",
+                        words(f"dsl.button.{verb}_done" if done.get(verb) else f"dsl.button.{verb}"))
+                 for verb in ACTIONS)
+
+
+# Typed actions: what a hurried DSL types in place of pressing a button, matched on the whole message.
+_TYPED: dict[str, tuple[str, ...]] = {
+    "ack": ("ack", "acknowledge", "acknowledged", "acknowledging", "ackd", "acked", "ack it", "got it",
+            "on it", "im on it", "ill take it", "ill take this", "ive got it", "ive got this", "picked up",
+            "pick it up", "picking it up", "seen", "seen it", "received", "mark as acknowledged",
+            "mark acknowledged", "accept", "accepted", "taking it", "ill deal with it"),
+    "view": ("view", "view details", "details", "show details", "see details", "show", "show me",
+             "read", "read it", "more details", "more info", "full details", "what happened",
+             "whats it about", "what is it", "view concern", "see it", "look", "have a look", "view it"),
+    "note": ("note", "add note", "add a note", "notes", "make a note", "write a note", "add notes", "note it",
+             "add to chronology", "add a comment", "comment", "log a note"),
+    "action": ("action", "record action", "record an action", "add action", "add an action", "record a referral",
+               "referral", "refer", "make a referral", "log an action", "log action", "record referral",
+               "actions", "record action or referral", "refer it", "referred"),
+    "close": ("close", "close it", "close this", "close concern", "close the concern", "closed", "shut it",
+              "close off", "close it off", "resolve", "close case", "close the case"),
+}
+_FILLER = frozenset(("please", "pls", "plz", "it", "this", "that", "the", "concern", "alert", "one", "can", "you",
+                     "ok", "okay", "just", "now", "thanks", "thank", "ta", "cheers", "for", "me", "i", "will",
+                     "to", "on", "c", "new", "latest", "last", "yes", "yeah", "right", "so"))
+_OUTCOME_WORDS = {"nfa": ("nfa", "no further action", "no action", "nothing further", "no further"),
+                  "resolved": ("resolved", "sorted", "dealt with"),
+                  "monitor": ("monitor", "monitoring", "keep an eye")}
+_REFERENCE = re.compile(r"\bc\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
+_WITH = re.compile(r"\b(with|as|and|outcome|because)\b")
+
+
+def typed_action(text: str) -> dict[str, str] | None:
+    """Returns what a typed DSL action asks for (verb, and a reference or outcome if named), or None."""
+    if len(text) > 80:
+        return None
+    params: dict[str, str] = {"typed": "1"}
+    reference = _REFERENCE.search(text)
+    if reference:
+        params["reference"] = f"C-{reference.group(1)}-{int(reference.group(2)):04d}"
+        text = text[:reference.start()] + " " + text[reference.end():]
+    said = " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.lower().replace("'", "").replace("’", "")).split())
+    whole = said
+    for outcome, phrases in _OUTCOME_WORDS.items():
+        if any(re.search(rf"\b{p}\b", said) for p in phrases):
+            params["outcome"] = outcome
+            said = _WITH.split(said)[0] if _WITH.search(said) else said.split(" ")[0]
+            break
+    core = " ".join(w for w in said.split() if w not in _FILLER) or said
+    if not core or len(core.split()) > 5:
+        return None
+    for verb, phrases in _TYPED.items():
+        if any(said == p or core == p or (len(p) > 3 and similar(core, p)) for p in phrases):
+            if "outcome" in params and verb != "close":
+                return None
+            return {**params, "verb": verb}
+    if "outcome" in params and whole in _OUTCOME_WORDS[params["outcome"]]:
+        return {**params, "verb": "close"}
+    return None
 
 
 def alert_facts(words: Words, summary: ConcernSummary, category_label: str) -> tuple[tuple[str, str], ...]:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 from dialogs import dsl_lists
-from dialogs.alerts import ACTIONS, alert_reply, parse_concern_id
+from dialogs.alerts import ACTIONS, alert_choices, alert_reply, parse_concern_id
 from dialogs.engine import Dialog, Done, Next, Outcome, Retry, Shown, State, Turn
 from dialogs.intents import pick
 from dialogs.messages import Choice, Reply
-from dialogs.ports import ConcernClosed, ConcernDetails, NotPermitted, UnknownConcern
+from dialogs.ports import ConcernClosed, ConcernDetails, ConcernSummary, NotPermitted, UnknownConcern
 from dialogs.raise_concern import review_facts  # the details share the review's labels
 
 ACTION_TYPES, OUTCOMES = dsl_lists.ACTION_TYPES, dsl_lists.OUTCOMES  # content tables: bot/content/en.toml
 MAX_REASON = 20_000
-Step = Literal["note_text", "action_type", "action_reason", "close_outcome", "close_reason"]  # dsl_action.mmd's
+Step = Literal["which", "note_text", "action_type", "action_reason", "close_outcome", "close_reason"]  # the .mmd
 _FIRST: dict[str, Step] = {"note": "note_text", "action": "action_type", "close": "close_outcome"}  # by verb
 
 
@@ -40,30 +41,97 @@ def details_reply(turn: Turn, details: ConcernDetails) -> Reply:
 
 
 async def setup(turn: Turn, params: dict[str, str]) -> Outcome[Step] | None:
-    """Checks the person is on the DSL team, then carries out or starts the action."""
+    """Checks the person is on the DSL team, then carries out or starts the action (typed: on which concern)."""
     verb = params.get("verb", "")
     verb = verb if verb in ACTIONS else "unknown"  # a forged verb is refused (and audited) as "unknown"
-    concern_id = turn.data["concern"] = parse_concern_id(params.get("concern", "")) or 0
+    if params.get("typed") and turn.choice is None and verb != "unknown":
+        return await _typed(turn, verb, params)
+    concern_id = parse_concern_id(params.get("concern", "")) or 0
+    return await _act(turn, verb, concern_id)
+
+
+async def _typed(turn: Turn, verb: str, params: dict[str, str]) -> Outcome[Step]:
+    """Finds the concern a typed action is about: the only one it fits, or asks which (newest first)."""
+    try:
+        concerns = await turn.services.desk.open_concerns(turn.person)
+    except NotPermitted:
+        return Done(Reply(turn.t("dsl.not_permitted")))
+    named = params.get("reference")
+    fits = [s for s in concerns if s.reference == named] if named else \
+        [s for s in concerns if verb != "ack" or s.status == "new"]
+    if params.get("outcome") in dsl_lists.ids(turn.services.words, OUTCOMES):
+        turn.data["outcome"] = params["outcome"]
+    if len(fits) == 1:
+        return await _act(turn, verb, fits[0].concern_id)
+    if not fits:
+        return Done(Reply(turn.t("dsl.unknown" if named else "dsl.typed.none",
+                                 action=turn.t(f"dsl.button.{verb}").lower())))
+    turn.data["verb"] = verb
+    turn.data["which"] = [[str(s.concern_id), _which_label(turn, s)] for s in fits]
+    return Next("which")
+
+
+def _which_label(turn: Turn, summary: ConcernSummary) -> str:
+    """A concern as the 'which one?' question lists it: reference, kind, class and when it was raised."""
+    return turn.t("dsl.typed.label", reference=summary.reference, status=turn.t(f"status.{summary.status}"),
+                  category=_category_label(turn, summary.category) or turn.t("dsl.not_yet_told"),
+                  year_group=summary.year_group or turn.t("dsl.not_yet_told"),
+                  raised_at=f"{summary.raised_at:%a %d %b %H:%M}")
+
+
+def _which_options(turn: Turn) -> list[tuple[str, str]]:
+    listed = turn.data.get("which")
+    return [(str(i), str(label)) for i, label in listed] if isinstance(listed, list) else []
+
+
+async def ask_which(turn: Turn) -> Reply:
+    options = _which_options(turn)
+    return Reply(turn.t("dsl.typed.which", action=turn.t(f"dsl.button.{turn.data.get('verb')}").lower()),
+                 tuple(Choice(i, label) for i, label in options), expects="choice")
+
+
+async def on_which(turn: Turn) -> Outcome[Step]:
+    """Takes the concern the typed action is about and carries the action out (or asks its first question)."""
+    options = _which_options(turn)
+    said = turn.text.upper().replace(" ", "")
+    named = [i for i, label in options if said and label.upper().startswith(said)]  # "C-2026-0002"
+    chosen = turn.choice or (named[0] if len(named) == 1 else pick(turn.text, options))
+    if chosen not in {i for i, _ in options}:
+        return Retry(Reply(turn.t("common.pick_one")))
+    return await _act(turn, str(turn.data.get("verb")), parse_concern_id(str(chosen)) or 0)
+
+
+def _with_actions(turn: Turn, text: str, summary: ConcernSummary) -> Reply:
+    """A reply that offers the alert's actions again, in the same order with the same ids."""
+    return Reply(text, alert_choices(turn.t, summary), expects="choice")
+
+
+async def _act(turn: Turn, verb: str, concern_id: int) -> Outcome[Step]:
+    """Carries out view or acknowledge at once; starts a note, an action or closing."""
+    turn.data["concern"] = concern_id
     desk = turn.services.desk
     try:
         summary = await desk.authorise(turn.person, concern_id, verb)
         if verb == "unknown":
             return Done(Reply(turn.t("engine.unknown_button")))
         if verb == "view":
-            return Done(details_reply(turn, await desk.details(turn.person, concern_id)))
+            details = details_reply(turn, await desk.details(turn.person, concern_id))
+            return Done(dataclasses.replace(details, choices=alert_choices(turn.t, summary), expects="choice"))
         if verb == "ack":
             if summary.status != "new":
-                return Done(Reply(turn.t("dsl.already", reference=summary.reference,
-                                         status=turn.t(f"status.{summary.status}"))))
+                return Done(_with_actions(turn, turn.t("dsl.already", reference=summary.reference,
+                                                       status=turn.t(f"status.{summary.status}")), summary))
             summary = await desk.acknowledge(turn.person, concern_id)
-            return Done(Reply(turn.t("dsl.acknowledged", reference=summary.reference)))
+            return Done(_with_actions(turn, turn.t("dsl.acknowledged", reference=summary.reference), summary))
     except NotPermitted:
         return Done(Reply(turn.t("dsl.not_permitted")))
     except UnknownConcern:
         return Done(Reply(turn.t("dsl.unknown")))
     if summary.status == "closed" and verb != "note":
-        return Done(Reply(turn.t("dsl.closed_already", reference=summary.reference)))
+        return Done(_with_actions(turn, turn.t("dsl.closed_already", reference=summary.reference), summary))
     turn.data["reference"] = summary.reference
+    if verb == "close" and turn.data.get("outcome") in dsl_lists.ids(turn.services.words, OUTCOMES):  # "close, nfa"
+        return Next("close_reason")
     first = _FIRST.get(verb)
     return Next(first) if first else Done(Reply(turn.t("engine.unknown_button")))
 
@@ -90,7 +158,7 @@ async def on_note(turn: Turn) -> Outcome[Step]:
     if isinstance(text, Retry):
         return text
     summary = await turn.services.desk.add_note(turn.person, _concern_id(turn), text, turn.once("note"))
-    return Done(Reply(turn.t("dsl.note.done", reference=summary.reference)))
+    return Done(_with_actions(turn, turn.t("dsl.note.done", reference=summary.reference), summary))
 
 
 async def ask_action_type(turn: Turn) -> Reply:
@@ -124,7 +192,7 @@ async def on_action_reason(turn: Turn) -> Outcome[Step]:
             turn.person, _concern_id(turn), str(turn.data.get("action")), reason, turn.once("action"))
     except ConcernClosed:
         return Done(Reply(turn.t("dsl.closed_meanwhile", reference=turn.data.get("reference"))))
-    return Done(Reply(turn.t("dsl.action.done", reference=summary.reference)))
+    return Done(_with_actions(turn, turn.t("dsl.action.done", reference=summary.reference), summary))
 
 
 async def ask_close_outcome(turn: Turn) -> Reply:
@@ -156,13 +224,14 @@ async def on_close_reason(turn: Turn) -> Outcome[Step]:
             turn.person, _concern_id(turn), str(turn.data.get("outcome")), reason, turn.once("close"))
     except ConcernClosed:
         return Done(Reply(turn.t("dsl.closed_meanwhile", reference=turn.data.get("reference"))))
-    return Done(Reply(turn.t("dsl.close.done", reference=summary.reference)))
+    return Done(_with_actions(turn, turn.t("dsl.close.done", reference=summary.reference), summary))
 
 
 DIALOG: Dialog[Step] = Dialog(
     name="dsl_action",
     first="note_text",
     states={
+        "which": State(ask_which, on_which),
         "note_text": State(ask_note, on_note),
         "action_type": State(ask_action_type, on_action_type),
         "action_reason": State(ask_action_reason, on_action_reason),

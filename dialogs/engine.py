@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from dialogs import intents
+from dialogs import alerts, intents
 from dialogs.contacts import contacts_reply
 from dialogs.messages import Choice, Inbound, Reply, UserRef
 from dialogs.ports import Person, SavedSession, Services, SessionStore, VersionConflict
@@ -228,6 +228,9 @@ class Engine:
         """Works out what someone wants when no dialog is running."""
         if turn.choice is not None:
             return [Reply(turn.t("engine.stale_no_session")), self._menu(turn)]
+        typed = alerts.typed_action(turn.text) if turn.person.is_dsl else None  # "ack", "add a note"
+        if typed is not None:
+            return await self._begin(turn, None, "dsl_action", typed)
         intent = intents.intent(turn.text)
         if intent is not None and intent in self.dialogs and (intent != "dsl_open" or turn.person.is_dsl):
             return await self._begin(turn, None, intent, {})

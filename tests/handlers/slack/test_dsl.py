@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialogs.alerts import ACTIONS
 from dialogs.messages import Reply
 from storage import concerns as store
 from storage import outbox, people
@@ -71,7 +72,7 @@ async def test_acknowledge_note_action_close_with_the_reporter_told(slack: Harne
     await slack.drain()
     update = slack.fake.of("chat.update")[-1]
     assert update.args["ts"] == ts and update.channel == DSL_CHANNEL and "Picked up by the DSL team" in update.text
-    assert [c for c, _, _ in update.buttons()] == [f"dsl:{v}:1" for v in ("view", "note", "action", "close")]
+    assert [c for c, _, _ in update.buttons()] == [f"dsl:{v}:1" for v in ACTIONS], "same place, same id"
     thread = slack.fake.posts(DSL_CHANNEL)[-1]
     assert thread.args["thread_ts"] == ts and "Acknowledged by Alex Example" in thread.text
     assert "picked up by the DSL team" in slack.fake.posts(TEACHER_DM)[-1].text
@@ -97,7 +98,7 @@ async def test_acknowledge_note_action_close_with_the_reporter_told(slack: Harne
     assert "C-2026-0001 is closed" in done[0].text
     await slack.drain()
     final = slack.fake.of("chat.update")[-1]
-    assert "Closed" in final.text and [c for c, _, _ in final.buttons()] == ["dsl:view:1"]
+    assert "Closed" in final.text and [c for c, _, _ in final.buttons()] == [f"dsl:{v}:1" for v in ACTIONS]
     told = [c.text for c in slack.fake.posts(TEACHER_DM)]
     assert any("has been closed by the DSL team" in t for t in told)
     assert not any("Channel panel accepted" in t for t in told), "the reporter never gets the details"
@@ -160,3 +161,18 @@ async def test_the_reporters_dm_is_opened_once_and_opened_again_if_slack_no_long
     told = [c.text for c in slack.fake.posts(TEACHER_DM)]
     assert "A first reminder" in told[-2] and "A second reminder" in told[-1]
     assert opened() == 2  # remembered, then opened afresh once Slack refused the remembered channel
+
+
+async def test_typed_ack_in_a_dm_acknowledges_the_alert(slack: Harness) -> None:
+    await raise_concern(slack)
+    await slack.drain()
+    posts = await slack.say("alex", "ack")
+    assert posts and "acknowledged C-2026-0001" in posts[0].text
+    assert [found for found, _, _ in posts[0].buttons()] == [f"dsl:{v}:1" for v in
+                                                            ("view", "ack", "note", "action", "close")]
+    async with slack.app.db.transaction() as session:
+        concern = await store.get(session, slack.app.school_id, 1)
+    assert concern is not None and concern.status == "acknowledged"
+    await slack.drain()
+    told = "".join(c.text for c in slack.fake.posts(TEACHER_DM))
+    assert "picked up by the DSL team" in told

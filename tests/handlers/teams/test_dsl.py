@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialogs.alerts import ACTIONS
 from storage import concerns as store
 from tests.handlers.teams.harness import NARRATIVE, PUPIL, TEAM, WORDS, Harness, alert_id, raise_concern
 
@@ -52,7 +53,7 @@ async def test_acknowledge_note_action_close_with_the_reporter_told(teams: Harne
     await teams.drain()
     update = teams.fake.updates()[-1]
     assert update.parts[-1] == alert and "Picked up by the DSL team" in update.text
-    assert [c for c, _ in update.choices()] == [f"dsl:{v}:1" for v in ("view", "note", "action", "close")]
+    assert [c for c, _ in update.choices()] == [f"dsl:{v}:1" for v in ACTIONS], "same place, same id"
     thread = teams.fake.sent_to(TEAM)[-1]
     assert thread.conversation == f"{TEAM};messageid={alert}" and "Acknowledged by Alex Example" in thread.text
     assert "picked up by the DSL team" in teams.to_person("teacher")[-1].text
@@ -76,7 +77,20 @@ async def test_acknowledge_note_action_close_with_the_reporter_told(teams: Harne
     assert "C-2026-0001 is closed" in done[0].text
     await teams.drain()
     final = teams.fake.updates()[-1]
-    assert "Closed" in final.text and [c for c, _ in final.choices()] == ["dsl:view:1"]
+    assert "Closed" in final.text and [c for c, _ in final.choices()] == [f"dsl:{v}:1" for v in ACTIONS]
     told = [c.text for c in teams.to_person("teacher")]
     assert any("has been closed by the DSL team" in t for t in told)
     assert not any("Channel panel accepted" in t for t in told), "the reporter never gets the details"
+
+
+async def test_typed_ack_in_personal_chat_acknowledges_the_alert(teams: Harness) -> None:
+    await raise_concern(teams)
+    await teams.drain()
+    sent = await teams.say("alex", "acknowledge it")
+    assert sent and "acknowledged C-2026-0001" in sent[0].text
+    assert all(c.conversation == teams.personal_id("alex") for c in sent)
+    async with teams.app.db.transaction() as session:
+        concern = await store.get(session, teams.app.school_id, 1)
+    assert concern is not None and concern.status == "acknowledged"
+    await teams.drain()
+    assert "picked up by the DSL team" in teams.to_person("teacher")[-1].text
