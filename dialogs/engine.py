@@ -124,7 +124,7 @@ class Dialog(Generic[T]):
     on_cancel: Callable[[Turn], Awaitable[tuple[Reply, ...]]] | None = None
     setup: Callable[[Turn, dict[str, str]], Awaitable[Outcome[T] | None]] | None = None
     on_restart: Callable[[dict[str, object]], dict[str, object]] | None = None
-    narrative: frozenset[str] = frozenset()  # states taking someone's account: only a "?" question interrupts
+    narrative: frozenset[str] = frozenset()  # states taking someone's account: only a short question interrupts
     non_answers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # state -> not_known, none, explain
 
 
@@ -241,8 +241,8 @@ class Engine:
         if said is not None and said in kinds:  # stored as the content file's words, never as typed
             turn.inbound = dataclasses.replace(turn.inbound, text=turn.t(NON_ANSWER_WORDS[said]))
             return None
-        narrative = session.state in dialog.narrative
-        if narrative and not turn.text.endswith("?"):
+        narrative = session.state in dialog.narrative  # an account: only a short or "?" question interrupts it
+        if narrative and not (turn.text.endswith("?") or len(turn.text.split()) <= 6):
             return None
         answered = self._topic(turn, intents.topic_question(turn.text))
         if answered is not None:

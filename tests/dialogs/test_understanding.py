@@ -55,6 +55,13 @@ async def test_a_help_question_mid_question_is_answered_then_the_question_asked_
     assert "What would you like to know about?" not in convo.text  # the topic itself, not the help menu
 
 
+async def test_an_account_that_mentions_a_topic_is_kept_as_the_account(app: App) -> None:
+    convo = await to_state(app, "seen_heard")
+    await convo.say("He asked me what Prevent is and said he wants to join a far right group")
+    assert "Anything to add?" in convo.last.text
+    assert "What is Prevent?" not in convo.text
+
+
 async def test_the_answer_after_a_question_is_kept_as_the_answer(app: App) -> None:
     convo = await to_state(app, "place")
     await convo.say("what's Channel")
@@ -349,3 +356,17 @@ def test_yes_no_said(said: str, expected: bool | None) -> None:
     ("Form room", None), ("not sure, maybe the library", None), ("Nobody else except Ms Example", None)])
 def test_non_answer(said: str, expected: str | None) -> None:
     assert non_answer(said) == expected
+
+
+@pytest.mark.parametrize("command", ["cancel", "start again", "back"])
+async def test_commands_work_inside_the_help_menu(app: App, command: str) -> None:
+    convo = await idle(app)
+    await convo.tap("go:help")
+    await convo.say(command)
+    assert "Sorry, I didn't recognise that" not in convo.text
+
+
+async def test_worried_inside_a_concern_carries_on_the_same_concern(app: App) -> None:
+    convo = await to_state(app, "place")
+    await convo.say("I'm worried about a pupil")
+    assert "already doing this" in convo.text and "Where did it happen?" in convo.last.text
