@@ -187,12 +187,15 @@ def _has(said: str, phrase: str) -> bool:
     return f" {phrase} " in f" {said} "
 
 
+_READ_FROM = 300  # a long message is read from its opening: what someone wants is said first
+_TOPIC_VOCABULARY = sorted({w for phrases in (*_TOPIC_WORDS.values(), _REPORT) for p in phrases for w in p.split()
+                            if len(w) > 4})
+
+
 def _words_fixed(text: str) -> str:
-    """Normalises and mends common typos in the words topics and reports are read from."""
-    vocabulary = sorted({w for phrases in (*_TOPIC_WORDS.values(), _REPORT) for p in phrases for w in p.split()
-                         if len(w) > 4})
-    words = [(_closest(w, vocabulary) or w) if len(w) > 4 else w for w in normalise(text).replace("?", " ").split()]
-    return " ".join(words)
+    """Normalises and mends common typos in the words topics and reports are read from (the opening only)."""
+    said = normalise(text[:_READ_FROM]).replace("?", " ").split()
+    return " ".join((_closest(w, _TOPIC_VOCABULARY) or w) if len(w) > 4 else w for w in said)
 
 
 def asks_question(text: str) -> bool:
@@ -225,8 +228,10 @@ def topic_question(text: str) -> str | None:
 
 def request(text: str) -> str | None:
     """Returns the dialog a short message plainly asks for ("I'm worried about a pupil", "my concerns"), or None."""
+    if len(text) > 120 or topic_question(text):
+        return None
     said = _words_fixed(text)
-    if not said or len(said.split()) > 14 or topic_question(text):
+    if not said or len(said.split()) > 14:
         return None
     if any(said.startswith(p) for p in _ASKS_TO_REPORT):
         return "raise_concern"
@@ -249,7 +254,7 @@ def main_menu(text: str) -> tuple[str, str] | None:
         return ("unsure", topic)  # "a kid being radicalised": to tell, or to learn? Ask.
     if topic is not None and topic != "training":
         return ("topic", topic)
-    name = intent(text)
+    name = intent(text[:_READ_FROM])
     return ("dialog", name) if name else None
 
 

@@ -370,3 +370,18 @@ async def test_worried_inside_a_concern_carries_on_the_same_concern(app: App) ->
     convo = await to_state(app, "place")
     await convo.say("I'm worried about a pupil")
     assert "already doing this" in convo.text and "Where did it happen?" in convo.last.text
+
+
+async def test_adult_name_dont_know_is_not_known(app: App) -> None:
+    convo = await start(app)
+    await convo.tap("no")
+    await convo.tap("adult")
+    await convo.tap("low_level")
+    await convo.say("no idea")
+    assert "Tell me what you saw or heard about this adult" in convo.last.text
+    await convo.say("Shouted at a pupil in the corridor")
+    await convo.tap("done")
+    for said in ("today 09:00", "Corridor"):
+        await convo.say(said)
+    await convo.tap("nobody")
+    assert dict(convo.last.facts)["The adult"] == "Not known"
