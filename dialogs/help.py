@@ -21,7 +21,7 @@ async def ask_topic(turn: Turn) -> Reply:
 async def on_topic(turn: Turn) -> Outcome[Step]:
     """Shows the chosen help topic and ends."""
     topics = turn.services.words.help_topics()
-    topic = turn.choice or pick(turn.text, topics, cutoff=0.5)
+    topic = turn.choice or pick(turn.text, topics, cutoff=0.5) or (topic_of(turn.text) if turn.text else None)
     if topic not in {i for i, _ in topics}:
         return Retry(Reply(turn.t("common.pick_one")))
     return Done(Reply(turn.t(f"help.topic.{topic}")))

@@ -385,3 +385,13 @@ async def test_adult_name_dont_know_is_not_known(app: App) -> None:
         await convo.say(said)
     await convo.tap("nobody")
     assert dict(convo.last.facts)["The adult"] == "Not known"
+
+
+@pytest.mark.parametrize(("said", "title"), [("radicalisation", SIGNS),
+                                             ("british values", "Fundamental British values"),
+                                             ("sharing info without consent", "Sharing information without consent")])
+async def test_the_help_menu_takes_a_topic_in_everyday_words(app: App, said: str, title: str) -> None:
+    convo = await idle(app)
+    await convo.tap("go:help")
+    await convo.say(said)
+    assert title in convo.replies[0].text
