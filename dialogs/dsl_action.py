@@ -239,6 +239,7 @@ DIALOG: Dialog[Step] = Dialog(
         "close_reason": State(ask_close_reason, on_close_reason),
     },
     setup=setup,
+    narrative=frozenset({"note_text", "action_reason", "close_reason"}),  # a DSL's note is kept, never a question
 )
 
 

@@ -25,6 +25,10 @@ DSL_PREFIX = "dsl:"
 GO_PREFIX = "go:"
 ONCE = "_once"  # session data: the dialog run's token, from which the keys of its side effects are made
 START = "_start"  # in a session's data: the state the dialog began in, and its data then
+THEN = "_then"  # set by a dialog as it ends: the dialog to begin next (any suspended one still waits)
+HELP = "help"  # the help menu: a topic asked inside it is shown and ends it; a request replaces it
+PAUSE = "pause"  # offers to pause the dialog under way for another one asked for by name
+NON_ANSWER_WORDS = {"not_known": "fact.not_known", "none": "fact.none"}  # what a non-answer is stored as
 
 
 @dataclass(slots=True)
@@ -120,6 +124,8 @@ class Dialog(Generic[T]):
     on_cancel: Callable[[Turn], Awaitable[tuple[Reply, ...]]] | None = None
     setup: Callable[[Turn, dict[str, str]], Awaitable[Outcome[T] | None]] | None = None
     on_restart: Callable[[dict[str, object]], dict[str, object]] | None = None
+    narrative: frozenset[str] = frozenset()  # states taking someone's account: only a short question interrupts
+    non_answers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # state -> not_known, none, explain
 
 
 @dataclass(slots=True)
@@ -204,6 +210,9 @@ class Engine:
         command = intents.command(turn.text) if not choice else None
         if command is not None:
             return await self._command(turn, session, command)
+        understood = await self._understand(turn, session) if not choice else None
+        if understood is not None:
+            return understood
         state = self._state(session)
         outcome = await state.handle(turn)
         return await self._apply(turn, session, outcome)
@@ -221,6 +230,42 @@ class Engine:
             session.state = self.dialogs[session.dialog].first
         return session
 
+    async def _understand(self, turn: Turn, session: SavedSession) -> list[Reply] | None:
+        """Reads a non-answer, answers a help question, or takes a request made in the middle of a dialog."""
+        dialog = self.dialogs[session.dialog]
+        kinds = dialog.non_answers.get(session.state, ())
+        said = intents.non_answer(turn.text) if kinds else None
+        if said == "explain" and said in kinds:
+            explained = Reply(turn.t(f"explain.{dialog.name}.{session.state}"))
+            return await self._apply(turn, session, Retry(explained))
+        if said is not None and said in kinds:  # stored as the content file's words, never as typed
+            turn.inbound = dataclasses.replace(turn.inbound, text=turn.t(NON_ANSWER_WORDS[said]))
+            return None
+        narrative = session.state in dialog.narrative  # an account: only a short or "?" question interrupts it
+        if narrative and not (turn.text.endswith("?") or len(turn.text.split()) <= 6):
+            return None
+        answered = self._topic(turn, intents.topic_question(turn.text))
+        if answered is not None:
+            if session.dialog == HELP:
+                return await self._finish(turn, session, (answered,))
+            return await self._apply(turn, session, Retry(answered))
+        wanted = None if narrative or session.dialog == PAUSE else intents.request(turn.text)
+        return await self._switch(turn, session, wanted) if wanted in self.dialogs else None
+
+    def _topic(self, turn: Turn, topic: str | None) -> Reply | None:
+        """Returns a help topic's text, when it is one of the content file's topics."""
+        known = {i for i, _ in self.services.words.help_topics()}
+        return Reply(turn.t(f"help.topic.{topic}")) if topic in known else None
+
+    async def _switch(self, turn: Turn, session: SavedSession, wanted: str | None) -> list[Reply]:
+        """Starts the dialog asked for: the help menu gives way; anything else is offered a pause first."""
+        if wanted == session.dialog or wanted is None:
+            return await self._resume(turn, session, turn.t("engine.resuming"))
+        if session.dialog == HELP:
+            turn.data[THEN] = wanted
+            return await self._finish(turn, session, ())
+        return await self._begin(turn, session, PAUSE, {"to": wanted})
+
     def _state(self, session: SavedSession) -> State[str]:
         return self.dialogs[session.dialog].states[session.state]
 
@@ -231,9 +276,14 @@ class Engine:
         typed = alerts.typed_action(turn.text) if turn.person.is_dsl else None  # "ack", "add a note"
         if typed is not None:
             return await self._begin(turn, None, "dsl_action", typed)
-        intent = intents.intent(turn.text)
-        if intent is not None and intent in self.dialogs and (intent != "dsl_open" or turn.person.is_dsl):
-            return await self._begin(turn, None, intent, {})
+        kind, value = intents.main_menu(turn.text) or ("", "")
+        answered = self._topic(turn, value) if kind == "topic" else None
+        if answered is not None:
+            return [answered, self._menu(turn)]
+        if kind == "unsure" and HELP in self.dialogs:  # to tell or to learn? Ask, never guess a concern
+            return await self._begin(turn, None, HELP, {"unsure": value})
+        if kind == "dialog" and value in self.dialogs and (value != "dsl_open" or turn.person.is_dsl):
+            return await self._begin(turn, None, value, {})
         return [self._menu(turn, greet=True)]
 
     def _menu(self, turn: Turn, greet: bool = False) -> Reply:
@@ -254,7 +304,7 @@ class Engine:
         return Reply(text, tuple(choices), expects="choice")
 
     async def _begin(
-        self, turn: Turn, outer: SavedSession | None, name: str, params: dict[str, str]
+        self, turn: Turn, outer: SavedSession | None, name: str, params: dict[str, str], version: int = 0
     ) -> list[Reply]:
         """Starts a dialog, suspending any unfinished one so that nothing is lost."""
         dialog = self.dialogs.get(name)
@@ -264,7 +314,7 @@ class Engine:
         if outer is not None:
             turn.data["_outer"] = _pack(outer)
         session = SavedSession(dialog.name, dialog.first, turn.data, "", [],
-                               outer.version if outer else 0)
+                               outer.version if outer else version)
         outcome = await dialog.setup(turn, params) if dialog.setup is not None else None
         outcome = outcome or Next(dialog.first)
         if isinstance(outcome, Next):  # where "start again" comes back to: this state, with what setup found
@@ -334,7 +384,9 @@ class Engine:
 
     async def _finish(self, turn: Turn, session: SavedSession, replies: tuple[Reply, ...]) -> list[Reply]:
         """Ends a dialog, returning to a suspended one if there was one."""
-        outer = turn.data.get("_outer")
+        outer, then = turn.data.get("_outer"), turn.data.get(THEN)
+        if isinstance(then, str) and then in self.dialogs:
+            return await self._then(turn, session, replies, then)
         if isinstance(outer, dict):
             restored = _unpack(outer)
             restored.version = session.version
@@ -344,6 +396,18 @@ class Engine:
         if session.version > 0:
             await self.store.delete(turn.person.school_id, turn.inbound.conversation_key)
         return list(replies) if replies and replies[-1].choices else [*replies, self._menu(turn)]
+
+
+    async def _then(self, turn: Turn, session: SavedSession, replies: tuple[Reply, ...], name: str) -> list[Reply]:
+        """Ends a dialog and begins the one it named, keeping any suspended dialog waiting (or carrying it on)."""
+        outer = turn.data.get("_outer")
+        restored = _unpack(outer) if isinstance(outer, dict) else None
+        if restored is not None:
+            restored.version = session.version
+            turn.data = restored.data
+            if restored.dialog == name:
+                return [*replies, *(await self._resume(turn, restored, turn.t("engine.resuming")))]
+        return [*replies, *(await self._begin(turn, restored, name, {}, version=session.version))]
 
 
 def _token_of(key: str, session: SavedSession) -> str:

@@ -14,7 +14,9 @@ _COMMANDS: dict[str, tuple[str, ...]] = {
     "back": ("back", "go back", "previous", "undo"),
     "restart": ("start again", "start over", "restart", "begin again"),
     "help": ("help", "help me", "?", "what do i do", "i need help"),
-    "who": ("who do i talk to", "who should i tell", "who is the dsl", "who do i tell"),
+    "who": ("who do i talk to", "who should i tell", "who is the dsl", "who do i tell", "who do i speak to",
+            "who should i talk to", "who should i speak to", "who can i talk to", "who can i speak to",
+            "who is on duty", "who do i contact"),
 }
 
 # Keywords that point to what someone wants when no dialog is running, with a weight each.
@@ -131,4 +133,208 @@ def yes_no(text: str) -> bool | None:
         return True
     if said in NO or _closest(said, list(NO)):
         return False
+    return None
+
+
+# --- questions and requests anywhere ----------------------------------------------------------------
+
+_QUESTION_STARTS = ("what", "whats", "how", "why", "where", "when", "can", "could", "should", "is", "are", "do",
+                    "does", "am", "may", "explain", "tell me about", "define", "meaning of", "whos", "which",
+                    "any advice", "advice on", "info on", "information on", "what about", "im not sure how",
+                    "i dont know how", "not sure how", "i want to know", "i need to know", "id like to know")
+# Words that point to a help topic (its id in the content file), whole words after normalise.
+_TOPIC_WORDS: dict[str, tuple[str, ...]] = {
+    "signs": ("signs", "sign", "indicators", "indicator", "radicalised", "radicalized", "radicalisation",
+              "radicalization", "radicalising", "radicalizing", "look for", "look out for", "spot", "warning signs",
+              "being groomed", "drawn into extremism", "drawn into terrorism", "extremist views"),
+    "prevent": ("prevent", "prevent duty"),
+    "channel": ("channel", "channel panel"),
+    "controversial": ("in class", "in lessons", "in a lesson", "in my lesson", "controversial", "debate",
+                      "discuss terrorism", "talk about terrorism", "teach about", "sensitive topics"),
+    "british_values": ("british values", "fundamental british values"),
+    "training": ("training", "course", "wrap", "elearning"),
+    "sharing": ("share information", "sharing information", "consent", "confidentiality", "information sharing"),
+    "images": ("picture", "pictures", "image", "images", "photo", "photos", "video", "videos", "nude", "nudes"),
+    "disclosure": ("tells me", "told me something", "disclosure", "discloses", "disclosed to me", "has told me"),
+}
+_TOPIC_ORDER = ("controversial", "images", "disclosure", "sharing", "british_values", "channel", "signs",
+                "training", "prevent")  # the most specific first: "talk about terrorism in class" is not "signs"
+# First-person words that say someone wants to tell, not to learn.
+_REPORT = ("im worried", "i am worried", "im concerned", "i am concerned", "worried about", "concerned about",
+           "i want to report", "i need to report", "i want to raise", "i need to raise", "raise a concern",
+           "report a concern", "report something", "make a referral", "speak to someone about",
+           "talk to someone about", "tell someone about", "need to tell someone", "need to speak to someone",
+           "need to talk to someone", "something happened", "a pupil told me", "a child told me",
+           "a student told me", "a kid told me", "safeguarding concern", "a concern about", "log a concern",
+           "i have a concern", "ive got a concern", "ive got a worry", "i have a worry", "record a concern",
+           "report a child", "report a pupil", "report a student", "i saw", "i heard", "i overheard", "disclosed")
+# How a plain request for a concern opens, in the middle of another dialog (never an answer's opening words).
+_ASKS_TO_REPORT = ("im worried", "i am worried", "im concerned", "i am concerned", "i want to report",
+                   "i need to report", "i want to raise", "i need to raise", "raise a concern", "report a concern",
+                   "i have a concern", "ive got a concern", "new concern", "i need to speak to someone about",
+                   "i need to talk to someone about", "i want to tell someone", "can i report", "how do i report",
+                   "how do i raise", "report something", "i have a safeguarding concern")
+_CHILD = ("child", "kid", "pupil", "student", "boy", "girl", "lad", "learner", "he", "she", "someone", "son",
+          "daughter", "year", "my class", "one of my")
+_REQUESTS: dict[str, tuple[str, ...]] = {
+    "mine": ("my concerns", "my concern", "concerns i raised", "status of my concern", "what happened to my concern"),
+    "my_training": ("my training", "my prevent training", "when is my training due"),
+}
+
+
+def _has(said: str, phrase: str) -> bool:
+    """True when the phrase is in the normalised text as whole words."""
+    return f" {phrase} " in f" {said} "
+
+
+_READ_FROM = 300  # a long message is read from its opening: what someone wants is said first
+_TOPIC_VOCABULARY = sorted({w for phrases in (*_TOPIC_WORDS.values(), _REPORT) for p in phrases for w in p.split()
+                            if len(w) > 4})
+
+
+def _words_fixed(text: str) -> str:
+    """Normalises and mends common typos in the words topics and reports are read from (the opening only)."""
+    said = normalise(text[:_READ_FROM]).replace("?", " ").split()
+    return " ".join((_closest(w, _TOPIC_VOCABULARY) or w) if len(w) > 4 else w for w in said)
+
+
+def asks_question(text: str) -> bool:
+    """True when the message is put as a question (a question word first, or a question mark)."""
+    said = normalise(text)
+    return said.endswith("?") or any(said.startswith(q + " ") or said == q for q in _QUESTION_STARTS)
+
+
+def topic_of(text: str) -> str | None:
+    """Returns the help topic a message is about, or None."""
+    said = _words_fixed(text)
+    for topic in _TOPIC_ORDER:
+        if any(_has(said, p) for p in _TOPIC_WORDS[topic]):
+            return topic
+    return None
+
+
+def reports(text: str) -> bool:
+    """True when the words say someone wants to tell about a worry (not to learn)."""
+    said = _words_fixed(text)
+    return any(_has(said, p) for p in _REPORT)
+
+
+def topic_question(text: str) -> str | None:
+    """Returns the help topic a question asks about ("what is prevent?", "can I talk about terrorism in class")."""
+    if len(text) > 200 or not asks_question(text) or reports(text):
+        return None
+    return topic_of(text)
+
+
+def request(text: str) -> str | None:
+    """Returns the dialog a short message plainly asks for ("I'm worried about a pupil", "my concerns"), or None."""
+    if len(text) > 120 or topic_question(text):
+        return None
+    said = _words_fixed(text)
+    if not said or len(said.split()) > 14:
+        return None
+    if any(said.startswith(p) for p in _ASKS_TO_REPORT):
+        return "raise_concern"
+    return next((name for name, phrases in _REQUESTS.items() if any(_has(said, p) for p in phrases)), None)
+
+
+def main_menu(text: str) -> tuple[str, str] | None:
+    """What a message means with no dialog running: ("topic", id), ("dialog", name) or ("unsure", topic)."""
+    whole = command(text)
+    if whole in ("who", "help"):
+        return ("dialog", whole)
+    topic = topic_question(text)
+    if topic is not None:
+        return ("topic", topic)
+    if reports(text):
+        return ("dialog", "raise_concern")
+    topic = topic_of(text)
+    said = _words_fixed(text)
+    if topic == "signs" and any(_has(said, c) for c in _CHILD):
+        return ("unsure", topic)  # "a kid being radicalised": to tell, or to learn? Ask.
+    if topic is not None and topic != "training":
+        return ("topic", topic)
+    name = intent(text[:_READ_FROM])
+    return ("dialog", name) if name else None
+
+
+# --- yes and no, "don't know", "nobody", "what do you mean" --------------------------------------------
+
+_YES_WORDS = ("yes", "y", "yeah", "yea", "yeh", "yep", "yup", "ya", "yah", "aye", "sure", "ok", "okay",
+              "correct", "definitely", "absolutely", "indeed", "true", "affirmative")
+_NO_WORDS = ("no", "n", "nah", "nope", "naw", "nay", "negative", "nobody", "noone", "never", "not", "none")
+_YES_PHRASES = ("i think so", "i believe so", "think so", "they are", "he is", "she is", "someone is")
+_NO_PHRASES = ("dont think so", "i dont think so", "not that i know", "not really", "not right now", "not now",
+               "not at the moment", "no one", "nothing like that", "i dont think")
+_UNSURE = ("not sure", "dont know", "do not know", "maybe", "possibly", "unsure", "idk", "dunno", "no idea",
+           "might be", "could be", "perhaps", "not certain", "cant say", "cant tell")
+_HARM = ("knife", "knives", "weapon", "gun", "hurt", "kill", "killing", "stab", "bomb", "attack", "threat",
+         "threatened", "threatening", "blood", "bleeding", "injured", "suicide", "overdose", "missing", "run away",
+         "ran away", "harm", "fight", "fighting", "abuse", "abused", "beaten", "hit")
+
+
+def yes_no_said(text: str) -> bool | None:
+    """Reads yes or no as people say it ("nah", "yeah he said...", "no not right now i dont think"); None if unclear."""
+    exact = yes_no(text)
+    if exact is not None:
+        return exact
+    said = normalise(text).replace("?", " ").strip()
+    if not said or any(_has(said, u) for u in _UNSURE if not _has(said, "i dont think")):
+        return None
+    first = said.split()[0]
+    if _closest(first, list(_YES_WORDS)) and not any(_has(said, n) for n in ("no", "not", "nope", "nah")):
+        return True
+    if first in _NO_WORDS or (len(first) > 3 and _closest(first, list(_NO_WORDS))):
+        return False
+    if any(_has(said, p) for p in _NO_PHRASES):
+        return False
+    if any(said.startswith(p) for p in _YES_PHRASES):
+        return True
+    return None
+
+
+def mentions_harm(text: str) -> bool:
+    """True when a message speaks of harm (so a "no, but..." to the danger question is asked again)."""
+    said = normalise(text)
+    return any(_has(said, h) for h in _HARM)
+
+
+_FILLER = {"sorry", "really", "um", "erm", "er", "honestly", "tbh", "mate", "at", "the", "moment", "all", "so",
+           "far", "yet", "as", "of", "now", "i", "im", "just", "well", "oh", "ah", "hmm", "actually", "to", "be",
+           "honest", "unfortunately", "am", "afraid"}
+_NOT_KNOWN = ("dont know", "do not know", "didnt know", "not sure", "unsure", "no idea", "dunno", "idk", "unknown",
+              "not known", "cant remember", "dont remember", "cannot remember", "no clue", "not certain", "cant say",
+              "have no idea", "dont know sorry", "not a clue", "couldnt say", "dont know who", "dont know where",
+              "not sure where", "not sure who", "no idea where", "no idea who", "dont know what")
+_NONE = ("nobody", "no one", "noone", "none", "nothing", "not yet", "no body", "nobody else", "no one else",
+         "nothing done", "nothing yet done", "nothing else", "n a", "na", "nil", "nobody knows", "no one knows",
+         "nothing was said", "nothing said", "didnt say anything", "he didnt say anything", "she didnt say anything",
+         "they didnt say anything", "nobody was there", "no one was there", "nothing has been done", "not anything",
+         "no action", "no action taken", "nothing so far", "none taken")
+_EXPLAIN = ("what do you mean", "not sure what you mean", "dont understand", "do not understand",
+            "what does that mean", "what does this mean", "i dont get it", "dont get it", "dont get what you mean",
+            "not sure what that means", "can you explain", "could you explain", "what are you asking",
+            "what is this asking", "what do i put", "what should i put", "what do i write", "what should i write",
+            "meaning", "explain", "huh", "eh", "confused", "not sure what to put", "not sure what to write",
+            "what", "sorry what", "pardon", "dont follow", "what do you want", "not clear", "unclear")
+
+
+def _core(text: str) -> str:
+    """The message without filler words ("um, I don't know sorry" -> "dont know")."""
+    kept = [w for w in normalise(text).replace("?", " ").split() if w not in _FILLER]
+    return " ".join(kept)
+
+
+def non_answer(text: str) -> str | None:
+    """Reads a non-answer: "explain" (what do you mean?), "not_known" (don't know) or "none" (nobody, nothing yet)."""
+    said = normalise(text).replace("?", " ").strip()
+    if not said or len(said.split()) > 12:
+        return None
+    core = _core(text)
+    if any(_has(said, e) for e in _EXPLAIN if len(e.split()) >= 3) or core in _EXPLAIN:
+        return "explain"
+    if core in _NOT_KNOWN or said in _NOT_KNOWN:
+        return "not_known"
+    if core in _NONE or said in _NONE:
+        return "none"
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import concern_receipt, raise_adult, raise_kinds
+from dialogs import concern_receipt, raise_adult, raise_kinds, review_words
 from dialogs.concern_draft import (
     ADULT_ABOUT,
     CHILD_ABOUT,
@@ -22,7 +22,7 @@ from dialogs.concern_draft import (
 )
 from dialogs.concern_facts import draft_facts
 from dialogs.engine import Dialog, Done, Handle, Next, Outcome, Retry, State, Turn
-from dialogs.intents import normalise, pick, yes_no
+from dialogs.intents import mentions_harm, normalise, pick, yes_no, yes_no_said
 from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernDraft
 from dialogs.when import understand_when
@@ -43,7 +43,7 @@ async def ask_danger(turn: Turn) -> Reply:
 
 async def on_danger(turn: Turn) -> Outcome[Step]:
     """Stores whether anyone is in immediate danger (showing the 999 guidance at once) and asks who."""
-    answer = turn.choice if turn.choice in ("yes", "no") else yes_no(turn.text)
+    answer = turn.choice if turn.choice in ("yes", "no") else _danger_said(turn.text)
     if answer is None or (turn.choice is not None and turn.choice not in ("yes", "no")):
         return Retry(Reply(turn.t("raise.danger.unclear")))
     draft = draft_of(turn)
@@ -57,6 +57,14 @@ async def on_danger(turn: Turn) -> Outcome[Step]:
         return then(turn, "about", Reply(text, urgent=True))
     keep(turn, draft)
     return then(turn, "about")
+
+
+def _danger_said(text: str) -> bool | None:
+    """Yes or no to the danger question as people say it; a "no" that speaks of harm is asked again, never a no."""
+    answer = yes_no_said(text)
+    if answer is False and yes_no(text) is None and mentions_harm(text):
+        return None
+    return answer
 
 
 # --- who --------------------------------------------------------------------------------------
@@ -388,12 +396,36 @@ def review_facts(turn: Turn, draft: ConcernDraft) -> tuple[tuple[str, str], ...]
 
 
 def _editable(draft: ConcernDraft) -> tuple[Step, ...]:
-    return ADULT_EDITABLE if draft.about in ADULT_ABOUT else CHILD_EDITABLE
+    if draft.about in ADULT_ABOUT:
+        return ADULT_EDITABLE
+    names: Step = "pupils" if draft.about == "children" else "pupil"
+    return (CHILD_EDITABLE[0], names, "year_group", *CHILD_EDITABLE[1:])
+
+
+def _edit_label(turn: Turn, name: Step) -> str:
+    return turn.t("raise.review.edit.names" if name in ("pupil", "pupils") else f"raise.review.edit.{name}")
+
+
+def _review_said(turn: Turn, draft: ConcernDraft) -> str | None:
+    """Reads the review's answer from words ("ok send it", "change the name", "add to what he said")."""
+    editable = _editable(draft)
+    fields = tuple("names" if name in ("pupil", "pupils") else name for name in editable)
+    said = review_words.review_answer(turn.text, fields)
+    if said in ("edit:names", "add:names"):
+        return f"edit:{next(n for n in editable if n in ('pupil', 'pupils'))}"
+    return said
+
+
+def _add_to(turn: Turn, field: str) -> Outcome[Step]:
+    """Goes to "anything to add?" for the account or the child's words, then back to the review."""
+    turn.data["_more"] = field
+    turn.data["_editing"] = True
+    return Next("seen_more")
 
 
 def _review_options(turn: Turn, draft: ConcernDraft) -> list[tuple[str, str]]:
     options = [("submit", turn.t("raise.review.submit_adult" if draft.about in ADULT_ABOUT else "raise.review.submit"))]
-    options += [(f"edit:{name}", turn.t(f"raise.review.edit.{name}")) for name in _editable(draft)]
+    options += [(f"edit:{name}", _edit_label(turn, name)) for name in _editable(draft)]
     return [*options, ("cancel", turn.t("raise.review.cancel"))]
 
 
@@ -406,7 +438,9 @@ async def ask_review(turn: Turn) -> Reply:
 async def on_review(turn: Turn) -> Outcome[Step]:
     """Submits the concern, or goes back to the answer to be changed."""
     draft = draft_of(turn)
-    choice = turn.choice or pick(turn.text, _review_options(turn, draft))
+    choice = turn.choice or _review_said(turn, draft) or pick(turn.text, _review_options(turn, draft))
+    if choice in ("add:seen_heard", "add:child_words"):
+        return _add_to(turn, choice.removeprefix("add:"))
     if choice == "cancel":
         return Done(*(await cancel_concern(turn)), Reply(turn.t("engine.cancelled")))
     editing = {f"edit:{name}": name for name in _editable(draft)}.get(choice or "")
@@ -481,4 +515,13 @@ DIALOG: Dialog[Step] = Dialog(
     on_cancel=cancel_concern,
     setup=setup,
     on_restart=keep_on_restart,
+    narrative=frozenset({"seen_heard", "seen_more", "child_words"}),
+    non_answers={
+        "danger": ("explain",), "about": ("explain",), "pupil": ("explain",), "pupils": ("explain",),
+        "year_group": ("explain",), "seen_heard": ("explain",), "category": ("explain",), "when": ("explain",),
+        "child_words": ("not_known", "none", "explain"), "indicators": ("not_known", "none", "explain"),
+        "place": ("not_known", "explain"), "actions_taken": ("not_known", "none", "explain"),
+        "others_aware": ("not_known", "none", "explain"), "present": ("not_known", "none", "explain"),
+        "child_told": ("explain",), "adult_name": ("not_known", "explain"), "review": ("explain",),
+    },
 )

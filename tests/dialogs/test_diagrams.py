@@ -13,17 +13,18 @@ from typing import Any, get_args
 import pytest
 
 import dialogs
-from dialogs import dsl_action, help, raise_concern, training, who
+from dialogs import dsl_action, help, pause, raise_concern, training, who
 from dialogs.engine import Dialog
 
 DIAGRAMS: dict[str, list[Dialog[Any]]] = {
     "raise_concern.mmd": [raise_concern.DIALOG],
     "dsl_action.mmd": [dsl_action.DIALOG],
-    "who.mmd": [who.DIALOG, help.DIALOG],
+    "who.mmd": [who.DIALOG, help.DIALOG, pause.DIALOG],
     "training.mmd": [training.DONE, training.REVIEW],
 }
 STATE_TYPES: list[tuple[Dialog[Any], object]] = [
     (raise_concern.DIALOG, raise_concern.Step), (dsl_action.DIALOG, dsl_action.Step), (help.DIALOG, help.Step),
+    (pause.DIALOG, pause.Step),
     (training.DONE, training.Recording), (training.REVIEW, training.Reviewing),
 ]
 START = "[*]"

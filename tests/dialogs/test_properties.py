@@ -64,6 +64,9 @@ SENSIBLE: dict[str, tuple[str, ...]] = {
     "training_done.certificate": ("certificate.pdf",),
     "policy_review.reviewed_on": ("today",),
     "policy_review.note": ("Reviewed with governors",),
+    "help.topic": ("what is prevent", "signs", "what's Channel"),
+    "help.unsure": ("raise a concern", "find out about signs", "learn"),
+    "pause.offer": ("yes", "no", "carry on"),
 }
 
 
