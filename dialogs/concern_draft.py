@@ -82,5 +82,11 @@ def contacts_now(turn: Turn) -> Contacts:
     return turn.services.directory.contacts(turn.now)
 
 
+_DONE_START = ("nope thats", "no thats", "nah thats", "thats all", "thats it", "thats everything", "nothing else",
+               "nothing more", "no nothing", "thats about it", "i think thats", "no more", "that is all", "no that is")
+
+
 def is_done(text: str) -> bool:
-    return normalise(text) in _DONE_WORDS
+    """True when a short message says there is nothing to add ("that's all i saw", "nope that's everything")."""
+    said = normalise(text)
+    return said in _DONE_WORDS or (len(said.split()) <= 7 and said.startswith(_DONE_START))

@@ -74,15 +74,26 @@ def command(text: str) -> str | None:
     said = normalise(text).rstrip("?").strip() or normalise(text)
     if not said or len(said.split()) > 6:
         return None
+    words = said.split()
+    while len(words) > 1 and words[0] in _LEAD_IN:  # "oops go back", "sorry cancel that"
+        words = words[1:]
+    said = " ".join(words)
     best, best_distance = None, 99
     for name, phrases in _COMMANDS.items():
         for phrase in phrases:
             if abs(len(said) - len(phrase)) > allowance(phrase):
                 continue
             distance = typo_distance(said, phrase)
+            if distance and said in _REAL_WORDS:  # "channel" is a word of its own, not "cancel" mistyped
+                continue
             if distance <= allowance(phrase) and distance < best_distance:
                 best, best_distance = name, distance
     return best
+
+
+_LEAD_IN = frozenset({"oops", "sorry", "actually", "um", "erm", "er", "wait", "hang", "on", "oh", "no", "please",
+                      "can", "i", "just", "ok", "okay"})
+_REAL_WORDS = frozenset({"channel", "cancer", "concern", "council", "parent", "prevent", "present", "racket"})
 
 
 def intent(text: str) -> str | None:
@@ -310,7 +321,11 @@ _NONE = ("nobody", "no one", "noone", "none", "nothing", "not yet", "no body", "
          "nothing done", "nothing yet done", "nothing else", "n a", "na", "nil", "nobody knows", "no one knows",
          "nothing was said", "nothing said", "didnt say anything", "he didnt say anything", "she didnt say anything",
          "they didnt say anything", "nobody was there", "no one was there", "nothing has been done", "not anything",
-         "no action", "no action taken", "nothing so far", "none taken")
+         "no action", "no action taken", "nothing so far", "none taken", "havent done anything",
+         "not done anything", "havent done anything yet", "i havent done anything", "nothing done yet",
+         "didnt speak to him", "didnt speak to her", "didnt speak to them", "didnt talk to him",
+         "didnt talk to her", "didnt talk to them", "i didnt speak to him", "i didnt speak to her",
+         "i didnt talk to him", "i didnt talk to her", "they didnt say", "said nothing")
 _EXPLAIN = ("what do you mean", "not sure what you mean", "dont understand", "do not understand",
             "what does that mean", "what does this mean", "i dont get it", "dont get it", "dont get what you mean",
             "not sure what that means", "can you explain", "could you explain", "what are you asking",

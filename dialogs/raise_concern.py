@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dialogs import concern_receipt, raise_adult, raise_kinds, review_words
+from dialogs.answer_words import about_from_words, told_from_words
 from dialogs.concern_draft import (
     ADULT_ABOUT,
     CHILD_ABOUT,
@@ -118,8 +119,9 @@ def _who_alerted(turn: Turn, draft: ConcernDraft) -> str:
 async def on_about(turn: Turn) -> Outcome[Step]:
     """Stores who it is about; an urgent concern is alerted now, routed by the answer, never to its subject."""
     options = _about_options(turn)
-    about = turn.choice or pick(turn.text, options)
-    if about not in {i for i, _ in options}:
+    offered = {i for i, _ in options}
+    about = turn.choice or pick(turn.text, options) or about_from_words(turn.text, offered)
+    if about not in offered:
         return Retry(Reply(turn.t("common.pick_one")))
     draft = draft_of(turn)
     was = (draft.about, draft.subject)
@@ -378,7 +380,7 @@ async def on_child_told(turn: Turn) -> Outcome[Step]:
     options = [(i, turn.t(f"raise.child_told.{i}", person=person)) for i in CHILD_TOLD]
     told = turn.choice or pick(turn.text, options)
     if told is None and turn.choice is None:
-        told = {True: "yes", False: "no", None: None}[yes_no(turn.text)]
+        told = told_from_words(turn.text)
     if told not in CHILD_TOLD:
         return Retry(Reply(turn.t("common.pick_one")))
     draft = draft_of(turn)
@@ -518,7 +520,8 @@ DIALOG: Dialog[Step] = Dialog(
     narrative=frozenset({"seen_heard", "seen_more", "child_words"}),
     non_answers={
         "danger": ("explain",), "about": ("explain",), "pupil": ("explain",), "pupils": ("explain",),
-        "year_group": ("explain",), "seen_heard": ("explain",), "category": ("explain",), "when": ("explain",),
+        "year_group": ("not_known", "explain"), "seen_heard": ("explain",), "category": ("explain",),
+        "when": ("explain",),
         "child_words": ("not_known", "none", "explain"), "indicators": ("not_known", "none", "explain"),
         "place": ("not_known", "explain"), "actions_taken": ("not_known", "none", "explain"),
         "others_aware": ("not_known", "none", "explain"), "present": ("not_known", "none", "explain"),
