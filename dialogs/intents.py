@@ -13,7 +13,7 @@ _COMMANDS: dict[str, tuple[str, ...]] = {
     "cancel": ("cancel", "stop", "quit", "abort", "cancel this", "cancel it", "never mind"),
     "back": ("back", "go back", "previous", "undo"),
     "restart": ("start again", "start over", "restart", "begin again"),
-    "help": ("help", "help me", "?", "what do i do", "i need help"),
+    "help": ("help", "help me", "?", "what do i do", "i need help", "what can you do", "what do you do"),
     "who": ("who do i talk to", "who should i tell", "who is the dsl", "who do i tell", "who do i speak to",
             "who should i talk to", "who should i speak to", "who can i talk to", "who can i speak to",
             "who is on duty", "who do i contact"),
@@ -92,7 +92,7 @@ def command(text: str) -> str | None:
 
 
 _LEAD_IN = frozenset({"oops", "sorry", "actually", "um", "erm", "er", "wait", "hang", "on", "oh", "no", "please",
-                      "can", "i", "just", "ok", "okay"})
+                      "just", "ok", "okay"})
 _REAL_WORDS = frozenset({"channel", "cancer", "concern", "council", "parent", "prevent", "present", "racket"})
 
 
@@ -157,16 +157,23 @@ _QUESTION_STARTS = ("what", "whats", "how", "why", "where", "when", "can", "coul
 _TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "signs": ("signs", "sign", "indicators", "indicator", "radicalised", "radicalized", "radicalisation",
               "radicalization", "radicalising", "radicalizing", "look for", "look out for", "spot", "warning signs",
-              "being groomed", "drawn into extremism", "drawn into terrorism", "extremist views"),
+              "being groomed", "drawn into extremism", "drawn into terrorism", "extremist views", "looking for",
+              "how would i know", "how do i know", "how can i tell", "how would i tell", "what to look for",
+              "getting into", "warning sign"),
     "prevent": ("prevent", "prevent duty"),
     "channel": ("channel", "channel panel"),
     "controversial": ("in class", "in lessons", "in a lesson", "in my lesson", "controversial", "debate",
-                      "discuss terrorism", "talk about terrorism", "teach about", "sensitive topics"),
+                      "discuss terrorism", "talk about terrorism", "teach about", "sensitive topics",
+                      "class discussion", "a discussion", "run a discussion", "discussion on", "discussion about"),
     "british_values": ("british values", "fundamental british values"),
     "training": ("training", "course", "wrap", "elearning"),
-    "sharing": ("share information", "sharing information", "consent", "confidentiality", "information sharing"),
-    "images": ("picture", "pictures", "image", "images", "photo", "photos", "video", "videos", "nude", "nudes"),
-    "disclosure": ("tells me", "told me something", "disclosure", "discloses", "disclosed to me", "has told me"),
+    "sharing": ("share information", "sharing information", "consent", "confidentiality", "information sharing",
+                "without asking", "allowed to tell", "need permission", "without their permission",
+                "without permission"),
+    "images": ("picture", "pictures", "image", "images", "photo", "photos", "video", "videos", "nude", "nudes",
+               "screenshot", "screenshots", "as evidence"),
+    "disclosure": ("tells me", "told me something", "disclosure", "discloses", "disclosed to me", "has told me",
+                   "keep it secret", "keep it a secret", "promise to keep", "promise not to tell", "keep a secret"),
 }
 _TOPIC_ORDER = ("controversial", "images", "disclosure", "sharing", "british_values", "channel", "signs",
                 "training", "prevent")  # the most specific first: "talk about terrorism in class" is not "signs"
@@ -178,7 +185,9 @@ _REPORT = ("im worried", "i am worried", "im concerned", "i am concerned", "worr
            "need to talk to someone", "something happened", "a pupil told me", "a child told me",
            "a student told me", "a kid told me", "safeguarding concern", "a concern about", "log a concern",
            "i have a concern", "ive got a concern", "ive got a worry", "i have a worry", "record a concern",
-           "report a child", "report a pupil", "report a student", "i saw", "i heard", "i overheard", "disclosed")
+           "report a child", "report a pupil", "report a student", "i saw", "i heard", "i overheard", "disclosed",
+           "something worrying", "really worrying", "flag a", "i think a kid", "i think a child", "i think a pupil",
+           "i think a student", "i think a boy", "i think a girl", "i think one of", "i suspect")
 # How a plain request for a concern opens, in the middle of another dialog (never an answer's opening words).
 _ASKS_TO_REPORT = ("im worried", "i am worried", "im concerned", "i am concerned", "i want to report",
                    "i need to report", "i want to raise", "i need to raise", "raise a concern", "report a concern",
@@ -188,8 +197,10 @@ _ASKS_TO_REPORT = ("im worried", "i am worried", "im concerned", "i am concerned
 _CHILD = ("child", "kid", "pupil", "student", "boy", "girl", "lad", "learner", "he", "she", "someone", "son",
           "daughter", "year", "my class", "one of my")
 _REQUESTS: dict[str, tuple[str, ...]] = {
-    "mine": ("my concerns", "my concern", "concerns i raised", "status of my concern", "what happened to my concern"),
-    "my_training": ("my training", "my prevent training", "when is my training due"),
+    "mine": ("my concerns", "my concern", "concerns i raised", "status of my concern", "what happened to my concern",
+             "the concern i raised", "the concern i reported", "what happened to the concern", "my report"),
+    "my_training": ("my training", "my prevent training", "when is my training due", "training due",
+                    "training up to date", "am i up to date", "my certificate", "training expire"),
 }
 
 
@@ -212,7 +223,12 @@ def _words_fixed(text: str) -> str:
 def asks_question(text: str) -> bool:
     """True when the message is put as a question (a question word first, or a question mark)."""
     said = normalise(text)
-    return said.endswith("?") or any(said.startswith(q + " ") or said == q for q in _QUESTION_STARTS)
+    return said.endswith("?") or said.endswith(_ASKS_WHAT_TO_DO) or \
+        any(said.startswith(q + " ") or said == q for q in _QUESTION_STARTS)
+
+
+_DONE = ("done", "completed", "finished", "passed", "did")
+_ASKS_WHAT_TO_DO = ("what now", "what do i do", "what should i do", "what do i do now", "what do i do next")
 
 
 def topic_of(text: str) -> str | None:
@@ -244,7 +260,10 @@ def request(text: str) -> str | None:
     said = _words_fixed(text)
     if not said or len(said.split()) > 14:
         return None
-    if any(said.startswith(p) for p in _ASKS_TO_REPORT):
+    words = said.split()
+    while len(words) > 1 and words[0] in _LEAD_IN:  # "actually i need to report something"
+        words = words[1:]
+    if any(" ".join(words).startswith(p) for p in _ASKS_TO_REPORT):
         return "raise_concern"
     return next((name for name, phrases in _REQUESTS.items() if any(_has(said, p) for p in phrases)), None)
 
@@ -254,6 +273,14 @@ def main_menu(text: str) -> tuple[str, str] | None:
     whole = command(text)
     if whole in ("who", "help"):
         return ("dialog", whole)
+    said = _words_fixed(text)
+    own = next((name for name, phrases in _REQUESTS.items() if any(_has(said, p) for p in phrases)), None)
+    if own == "my_training" and any(_has(said, w) for w in _DONE):  # "I've done my training"
+        own = "training_done"
+    if own is not None:  # "when is my training due", "what happened to the concern I raised"
+        return ("dialog", own)
+    if asks_question(text) and topic_of(text) == "disclosure":  # "a child told me something, what now?"
+        return ("topic", "disclosure")
     topic = topic_question(text)
     if topic is not None:
         return ("topic", topic)

@@ -16,7 +16,8 @@ FIELD_WORDS: dict[str, tuple[str, ...]] = {
                     "her words", "their words", "childs words", "words", "quote", "what was said"),
     "category": ("kind", "type", "category", "categories", "kind of concern", "sort of concern", "label"),
     "when": ("time", "date", "when", "day", "timing", "what time"),
-    "place": ("place", "where", "location", "room", "where it happened"),
+    "place": ("place", "where", "location", "room", "where it happened", "hall", "canteen", "corridor", "classroom",
+              "playground", "field", "toilets", "library", "bus"),
     "actions_taken": ("what ive done", "what i did", "what i have done", "what has been done", "done already",
                       "action", "actions", "what was done"),
     "others_aware": ("who else knows", "who knows", "else knows", "others aware", "who else"),
@@ -55,4 +56,8 @@ def review_answer(text: str, fields: tuple[str, ...]) -> str | None:
         return None
     if any(_has(said, w) for w in _SUBMIT_WORDS) or said in _SUBMIT_WHOLE:
         return "submit"
+    first, *rest = said.split()
+    if first in ("yes", "yeah", "yep", "ok", "okay") and " ".join(rest) in (*_SUBMIT_WHOLE, "thats all correct",
+                                                                            "its all correct", "all looks good"):
+        return "submit"  # "yes thats all correct"
     return None
