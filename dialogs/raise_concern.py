@@ -295,7 +295,7 @@ async def on_when(turn: Turn) -> Outcome[Step]:
     said = {"now": "now", "unknown": "not sure"}.get(turn.choice or "", turn.text)
     if turn.choice is not None and turn.choice not in ("now", "unknown"):
         return Retry(Reply(turn.t("common.pick_one")))
-    result = understand_when(said, turn.now)
+    result = understand_when(said, turn.now, turn.services.directory.school_day())
     if result.problem:
         return Retry(Reply(turn.t(f"raise.when.{result.problem}")))
     draft = draft_of(turn)

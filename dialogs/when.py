@@ -1,10 +1,15 @@
-"""Understands the ways staff say when something happened ("now", "yesterday 15:00", "12/03 14:20")."""
+"""Understands the ways staff say when something happened ("now", "today around 10.30", "yesterday after school")."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+
+# Imported once, at module load (about 65 ms; its English data loads at the first parse): docs/performance.md.
+from dateparser.date import DateDataParser
+
+from dialogs.ports import SchoolDay
 
 _TIME = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?"
 _DATE = r"(?P<d>\d{1,2})[/.-](?P<mo>\d{1,2})(?:[/.-](?P<y>\d{2,4}))?"
@@ -90,22 +95,130 @@ def _checked(at: datetime, now: datetime) -> WhenResult:
 
 @dataclass(frozen=True, slots=True)
 class When:
-    """When something happened as the reporter said it: exact only when they gave a time."""
+    """When something happened as the reporter said it: exact only when they gave a clock time, unhedged."""
 
-    at: datetime | None  # an exact local time, only for "now" or a clock time
+    at: datetime | None  # an exact local time, only for "now" or a clock time said without "around"
     unknown: bool = False  # "not sure", "don't know": kept as not known, never as the words
     problem: str = ""  # "empty", "too_long" or "future"
+    approximate: bool = False  # a time roughly given ("around break", "last Tuesday"): the words are the record
 
 
 _UNKNOWN = frozenset({"not sure", "dont know", "don't know", "do not know", "unknown", "no idea", "cant remember",
                       "can't remember", "cannot remember", "not known", "unsure", "idk", "dunno", "no clue",
                       "i dont know", "i don't know", "im not sure", "i'm not sure", "not certain"})
-_CLOCK_IN_TEXT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s*(?:am|pm)\b")
-_NOW = frozenset({"now", "just now", "right now"})
-_AHEAD = re.compile(r"\btomorrow\b|\bnext (?:week|month|term|year|mon|tue|wed|thu|fri|sat|sun)")
+_NOW = frozenset({"now", "just now", "right now", "this minute", "a minute ago", "just this minute"})
+_AHEAD = re.compile(r"\btomorrow\b|\btmrw\b|\bnext (?:week|month|term|year|mon|tue|wed|thu|fri|sat|sun)|\blater (?:on )?today\b"
+                    r"|\blater this\b|\bin (?:an?|\d+) (?:min|minute|hour|day)s?\b")
+_HEDGE = re.compile(r"\b(?:around|about|approx(?:imately)?|roughly|circa|abt|ish|or so|maybe|probably|perhaps|"
+                    r"i think|think|possibly|not sure|unsure|sometime|some time|like)\b|(?<=\d)ish\b|\?")
+# A clock time: 10:30, 10.30, 7:50am, 3pm, 15:00 (never a piece of a date such as 1.9.26).
+_CLOCK = re.compile(r"(?<![\d./-])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?![\d./-]*\d)")
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+             "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8}
+_PERIOD = re.compile(r"\b(?:period|lesson|p)\s*(?P<n>\d{1,2})\b|\b(?P<o>" + "|".join(_ORDINALS)
+                     + r")\s+(?:period|lesson)\b")
+# The school's own day (the times come from the school file's [school_day]); "before" makes it an upper bound.
+_SCHOOL_TIMES = {
+    "registration": re.compile(r"\b(?:morning |am )?(?:registration|reg|form time|tutor time|register)\b"),
+    "before_school": re.compile(r"\bbefore school\b|\bbreakfast club\b"),
+    "break_time": re.compile(r"\b(?:morning )?break ?(?:time)?\b|\bplay ?time\b|\brecess\b"),
+    "lunch": re.compile(r"\blunch ?(?:time|break|hour)?\b|\bdinner ?(?:time)?\b"),
+    "after_school": re.compile(r"\bafter school\b|\bend of (?:the )?(?:school )?day\b|\bhome ?time\b"
+                               r"|\bafter ?school club\b"),
+}
+# Parts of the day: (days back, when it starts), so that "this afternoon" said in the morning is the future.
+_PARTS = (
+    (re.compile(r"\blast night\b"), 1, time(18, 0)),
+    (re.compile(r"\bthis morning\b|\bmorning\b"), 0, time(0, 0)),
+    (re.compile(r"\bthis afternoon\b|\bafternoon\b"), 0, time(12, 0)),
+    (re.compile(r"\bthis evening\b|\bevening\b"), 0, time(17, 0)),
+    (re.compile(r"\btonight\b"), 0, time(18, 0)),
+)
+_FILLER = frozenset({"at", "on", "in", "the", "during", "before", "after", "it", "was", "just", "i", "um", "er",
+                     "erm", "so", "or", "and", "time", "ish", "then", "when", "happened", "this", "of"})
+# A day and month typed without a year ("26/11", "3rd Dec"): the parser takes the past, so last year's.
+_DAY_MONTH = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?[/.\- ]+(?:\d{1,2}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
+_YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SLACK = timedelta(minutes=1)  # clocks differ a little
 
 
-def understand_when(raw: str, now: datetime) -> When:
+def _settings(now: datetime) -> dict[str, object]:
+    """dateparser's settings: British day order, the past preferred, from the turn's now (never the machine's)."""
+    return {"DATE_ORDER": "DMY", "PREFER_DATES_FROM": "past", "RELATIVE_BASE": now.replace(tzinfo=None),
+            "RETURN_AS_TIMEZONE_AWARE": False, "PREFER_DAY_OF_MONTH": "first"}
+
+
+def _clock_in(text: str) -> tuple[time | None, str]:
+    """Finds a clock time in the text (hours 1 to 6 without am/pm are the afternoon); returns it and the rest."""
+    for match in _CLOCK.finditer(text):
+        hour, minute, ampm = int(match.group("h")), match.group("m"), (match.group("ampm") or "").replace(".", "")
+        if minute is None and not ampm:
+            continue  # a bare number ("period 3", "9C") is not a time
+        hour = hour % 12 + 12 if ampm == "pm" else hour % 12 if ampm == "am" else hour
+        if not ampm and 1 <= hour <= 6:
+            hour += 12  # "2:15" in a school is the afternoon
+        if hour > 23 or int(minute or 0) > 59:
+            return None, text
+        return time(hour, int(minute or 0)), text[:match.start()] + " " + text[match.end():]
+    return None, text
+
+
+def _school_time(text: str, day: SchoolDay) -> tuple[time | None, bool, str]:
+    """Finds the school's own time named (break, period 3, after school); returns it, "before", and the rest."""
+    period = _PERIOD.search(text)
+    if period:
+        number = int(period.group("n")) if period.group("n") else _ORDINALS[period.group("o")]
+        at = day.periods[number - 1] if 1 <= number <= len(day.periods) else None
+        return at, False, text[:period.start()] + " " + text[period.end():]
+    for name, pattern in _SCHOOL_TIMES.items():
+        match = pattern.search(text)
+        if match:
+            before = name == "before_school" or text[:match.start()].rstrip().endswith("before")
+            at = day.registration if name == "before_school" else getattr(day, name)
+            return at, before, text[:match.start()] + " " + text[match.end():]
+    return None, False, text
+
+
+def _part_of_day(text: str) -> tuple[int, time | None, str]:
+    """Finds "this morning", "last night" and the like; returns days back, when that part starts, and the rest."""
+    for pattern, back, starts in _PARTS:
+        match = pattern.search(text)
+        if match:
+            return back, starts, text[:match.start()] + " " + text[match.end():]
+    return 0, None, text
+
+
+def _day_named(rest: str, now: datetime) -> tuple[date | None, bool]:
+    """Reads the day from what is left (today if nothing); returns it and whether it is only roughly that day."""
+    words = [w for w in re.sub(r"[^a-z0-9/.:-]+", " ", rest).split() if w not in _FILLER]
+    if not words:
+        return now.date(), False
+    said = " ".join(words)
+    if said[:3] in _WEEKDAYS and said in (_WEEKDAYS[now.weekday()], now.strftime("%A").lower()):
+        return now.date(), False  # "Wednesday" said on a Wednesday is today, not a week ago
+    found = DateDataParser(languages=["en"], settings=_settings(now)).get_date_data(said)
+    if found.date_obj is None:
+        return None, True
+    return _this_year(found.date_obj.date(), said, now.date()), found.period != "day"
+
+
+def _this_year(on: date, said: str, today: date) -> date:
+    """A day and month said without a year means this year's, even when that is still to come (then refused)."""
+    if on.year >= today.year or not _DAY_MONTH.search(said) or _YEAR.search(said):
+        return on
+    try:
+        return on.replace(year=today.year)
+    except ValueError:  # 29 February
+        return on
+
+
+def warm_up() -> None:
+    """Loads the parser's English data now (about 0.2 s, once per process), not in the first reporter's turn."""
+    DateDataParser(languages=["en"], settings=_settings(datetime(2026, 1, 1))).get_date_data("last tuesday 10:30")
+
+
+def understand_when(raw: str, now: datetime, day: SchoolDay) -> When:
     """Reads when it happened; an approximate answer is kept as said (no invented time), a future one refused."""
     text = " ".join(raw.lower().replace(",", " ").split())
     bare = text.strip(" .!?")
@@ -115,15 +228,29 @@ def understand_when(raw: str, now: datetime) -> When:
         return When(None, problem="too_long")
     if bare in _UNKNOWN:
         return When(None, unknown=True)
+    if bare in _NOW:
+        return When(now.replace(second=0, microsecond=0))
     if _AHEAD.search(bare):
         return When(None, problem="future")
-    exact = parse_when(bare, now)
-    has_clock = bare in _NOW or _CLOCK_IN_TEXT.search(bare) is not None
-    if exact.problem == "future":
-        day, _, _ = _day(bare, now.date())
-        if has_clock or (day is not None and day > now.date()):
-            return When(None, problem="future")
-        return When(None)
-    if exact.at is not None and has_clock:
-        return When(exact.at)
-    return When(None)  # approximate ("this morning, about break", "last week"): the words are the record
+    return _read(bare, now, day)
+
+
+def _read(text: str, now: datetime, day: SchoolDay) -> When:
+    """Reads a day and a time from the words: exact when a clock time is given plainly, else approximate."""
+    hedged = _HEDGE.search(text) is not None
+    rest = _HEDGE.sub(" ", text)
+    clock, rest = _clock_in(rest)
+    school, before, rest = _school_time(rest, day)
+    back, part_starts, rest = _part_of_day(rest)
+    named, rough_day = _day_named(rest, now)
+    if named is None:
+        return When(None, approximate=True)  # words the parser cannot place ("the day of the trip"): kept as said
+    on = named - timedelta(days=back)
+    if on > now.date():
+        return When(None, problem="future")
+    earliest = clock or (None if before else school) or part_starts
+    if earliest is not None and datetime.combine(on, earliest, now.tzinfo) > now + _SLACK:
+        return When(None, problem="future")
+    if clock is not None and not hedged and not rough_day:
+        return When(datetime.combine(on, clock, now.tzinfo))
+    return When(None, approximate=True)

@@ -26,7 +26,8 @@ DELIBERATE_LAZY_IMPORTS = {
     ("handlers/terminal.py", "termios"): "termios exists only on POSIX; the console also runs without it",
 }
 # What dialogs/ may import besides the standard library and itself (DESIGN.md: small pure helpers).
-DIALOGS_MAY_USE = {"rapidfuzz": "typo-tolerant matching of commands and intents"}
+DIALOGS_MAY_USE = {"rapidfuzz": "typo-tolerant matching of commands and intents",
+                   "dateparser": "dates as staff write them ('last Tuesday', 'yesterday 3pm'), English data only"}
 # Slack's and Teams' own syntax, which lives in handlers/slack and handlers/teams, never in bot/.
 PLATFORM_SYNTAX = re.compile(r"<@|<!|<at>|channel_not_found|is_private")
 
