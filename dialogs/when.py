@@ -107,8 +107,8 @@ _UNKNOWN = frozenset({"not sure", "dont know", "don't know", "do not know", "unk
                       "can't remember", "cannot remember", "not known", "unsure", "idk", "dunno", "no clue",
                       "i dont know", "i don't know", "im not sure", "i'm not sure", "not certain"})
 _NOW = frozenset({"now", "just now", "right now", "this minute", "a minute ago", "just this minute"})
-_AHEAD = re.compile(r"\btomorrow\b|\btmrw\b|\bnext (?:week|month|term|year|mon|tue|wed|thu|fri|sat|sun)|\blater (?:on )?today\b"
-                    r"|\blater this\b|\bin (?:an?|\d+) (?:min|minute|hour|day)s?\b")
+_AHEAD = re.compile(r"\btomorrow\b|\btmrw\b|\bnext (?:week|month|term|year|mon|tue|wed|thu|fri|sat|sun)"
+                    r"|\blater (?:on )?today\b|\blater this\b|\bin (?:an?|\d+) (?:min|minute|hour|day)s?\b")
 _HEDGE = re.compile(r"\b(?:around|about|approx(?:imately)?|roughly|circa|abt|ish|or so|maybe|probably|perhaps|"
                     r"i think|think|possibly|not sure|unsure|sometime|some time|like)\b|(?<=\d)ish\b|\?")
 # A clock time: 10:30, 10.30, 7:50am, 3pm, 15:00 (never a piece of a date such as 1.9.26).
