@@ -108,15 +108,16 @@ _UNKNOWN = frozenset({"not sure", "dont know", "don't know", "do not know", "unk
                       "i dont know", "i don't know", "im not sure", "i'm not sure", "not certain"})
 _NOW = frozenset({"now", "just now", "right now", "this minute", "a minute ago", "just this minute"})
 _AHEAD = re.compile(r"\btomorrow\b|\btmrw\b|\bnext (?:week|month|term|year|mon|tue|wed|thu|fri|sat|sun)"
-                    r"|\blater (?:on )?today\b|\blater this\b|\bin (?:an?|\d+) (?:min|minute|hour|day)s?\b")
+                    r"|\blater (?:on )?today\b|\blater this\b|\bin (?:an?|\d+) (?:min|minute|hour|day)s?\b", re.ASCII)
 _HEDGE = re.compile(r"\b(?:around|about|approx(?:imately)?|roughly|circa|abt|ish|or so|maybe|probably|perhaps|"
                     r"i think|think|possibly|not sure|unsure|sometime|some time|like)\b|(?<=\d)ish\b|\?")
 # A clock time: 10:30, 10.30, 7:50am, 3pm, 15:00 (never a piece of a date such as 1.9.26).
-_CLOCK = re.compile(r"(?<![\d./-])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?(?![\d./-]*\d)")
+_CLOCK = re.compile(r"(?<![\d./-])(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)?"
+                    r"(?![\d./-]*\d)", re.ASCII)
 _ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
              "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8}
 _PERIOD = re.compile(r"\b(?:period|lesson|p)\s*(?P<n>\d{1,2})\b|\b(?P<o>" + "|".join(_ORDINALS)
-                     + r")\s+(?:period|lesson)\b")
+                     + r")\s+(?:period|lesson)\b", re.ASCII)
 # The school's own day (the times come from the school file's [school_day]); "before" makes it an upper bound.
 _SCHOOL_TIMES = {
     "registration": re.compile(r"\b(?:morning |am )?(?:registration|reg|form time|tutor time|register)\b"),
@@ -137,10 +138,14 @@ _PARTS = (
 _FILLER = frozenset({"at", "on", "in", "the", "during", "before", "after", "it", "was", "just", "i", "um", "er",
                      "erm", "so", "or", "and", "time", "ish", "then", "when", "happened", "this", "of"})
 # A day and month typed without a year ("26/11", "3rd Dec"): the parser takes the past, so last year's.
-_DAY_MONTH = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?[/.\- ]+(?:\d{1,2}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
-_YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")
+_DAY_MONTH = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?[/.\- ]+(?:\d{1,2}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                        re.ASCII)
+_YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.ASCII)
+_GROUP = re.compile(r"\b(?:year|yr)\s*\d{1,2}[a-z]?\b", re.ASCII)  # "in year 1" is a class, never 1 November
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SLACK = timedelta(minutes=1)  # clocks differ a little
+_YEARS_BACK = 30  # an exact time further back than this is taken as words ("01/01/0001")
+_SOON = timedelta(days=31)  # a day and month this close ahead was meant as this year's (and is refused)
 
 
 def _settings(now: datetime) -> dict[str, object]:
@@ -155,6 +160,8 @@ def _clock_in(text: str) -> tuple[time | None, str]:
         hour, minute, ampm = int(match.group("h")), match.group("m"), (match.group("ampm") or "").replace(".", "")
         if minute is None and not ampm:
             continue  # a bare number ("period 3", "9C") is not a time
+        if ampm and not 1 <= hour <= 12:
+            return None, text  # "13pm", "99am": not a time
         hour = hour % 12 + 12 if ampm == "pm" else hour % 12 if ampm == "am" else hour
         if not ampm and 1 <= hour <= 6:
             hour += 12  # "2:15" in a school is the afternoon
@@ -191,7 +198,7 @@ def _part_of_day(text: str) -> tuple[int, time | None, str]:
 
 def _day_named(rest: str, now: datetime) -> tuple[date | None, bool]:
     """Reads the day from what is left (today if nothing); returns it and whether it is only roughly that day."""
-    words = [w for w in re.sub(r"[^a-z0-9/.:-]+", " ", rest).split() if w not in _FILLER]
+    words = [w for w in re.sub(r"[^a-z0-9/.:-]+", " ", _GROUP.sub(" ", rest)).split() if w not in _FILLER]
     if not words:
         return now.date(), False
     said = " ".join(words)
@@ -204,13 +211,14 @@ def _day_named(rest: str, now: datetime) -> tuple[date | None, bool]:
 
 
 def _this_year(on: date, said: str, today: date) -> date:
-    """A day and month said without a year means this year's, even when that is still to come (then refused)."""
+    """A day and month without a year, a few weeks ahead this year ("26/11" on 25/11), is this year's: refused."""
     if on.year >= today.year or not _DAY_MONTH.search(said) or _YEAR.search(said):
         return on
     try:
-        return on.replace(year=today.year)
+        ahead = on.replace(year=today.year)
     except ValueError:  # 29 February
         return on
+    return ahead if ahead - today <= _SOON else on  # "18/12" said in January is last December
 
 
 def warm_up() -> None:
@@ -251,6 +259,6 @@ def _read(text: str, now: datetime, day: SchoolDay) -> When:
     earliest = clock or (None if before else school) or part_starts
     if earliest is not None and datetime.combine(on, earliest, now.tzinfo) > now + _SLACK:
         return When(None, problem="future")
-    if clock is not None and not hedged and not rough_day:
+    if clock is not None and not hedged and not rough_day and on.year > now.year - _YEARS_BACK:
         return When(datetime.combine(on, clock, now.tzinfo))
     return When(None, approximate=True)

@@ -1,8 +1,10 @@
 """The date parser understands how staff say when something happened, and refuses the future."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialogs.ports import SchoolDay
 from dialogs.when import When, parse_when, understand_when
@@ -102,6 +104,7 @@ def test_times_are_read_from_the_turn_not_the_machine() -> None:
     new_year = datetime(2027, 1, 1, 0, 30, tzinfo=LONDON)
     assert understand_when("yesterday 15:00", new_year, DAY).at == datetime(2026, 12, 31, 15, 0, tzinfo=LONDON)
     assert understand_when("last friday", new_year, DAY).approximate  # 25 December 2026, not next year's
+    assert understand_when("18/12 10:00", new_year, DAY).at == datetime(2026, 12, 18, 10, 0, tzinfo=LONDON)
     assert understand_when("this morning around break", new_year, DAY).problem == "future"
     late = datetime(2026, 7, 15, 23, 59, tzinfo=LONDON)
     assert understand_when("tonight", late, DAY).approximate and understand_when("at 22:00", late, DAY).at
@@ -110,3 +113,17 @@ def test_times_are_read_from_the_turn_not_the_machine() -> None:
 @pytest.mark.parametrize("said", ["not sure", "Don't know", "no idea"])
 def test_not_knowing_is_kept_as_not_known(said: str) -> None:
     assert understand_when(said, NOW, DAY) == When(None, unknown=True)
+
+
+@pytest.mark.parametrize(("said", "exact"), [("13pm", None), ("monday 99am", None), ("01/01/0001 10:00", None),
+                                             ("10:00 in year 1", datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)),
+                                             ("٣:٣٠", None)])
+def test_odd_forms_are_never_a_wrong_exact_time(said: str, exact: datetime | None) -> None:
+    assert understand_when(said, NOW, DAY).at == exact
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=60) | st.from_regex(r"(yesterday|last \w+|\d{1,2}[/.:]\d{1,4}|period \d+|\d+ days ago| )+"))
+def test_any_answer_is_read_without_error_and_never_as_a_future_time(said: str) -> None:
+    result = understand_when(said, NOW, DAY)
+    assert result.at is None or result.at <= NOW + timedelta(minutes=1)
