@@ -21,7 +21,6 @@ from bot.delivery.registry import configured_platforms
 from bot.jobs.scheduler import start_scheduler
 from bot.services.keys import key_problems
 from bot.settings import Settings
-from dialogs import when
 from storage import inbox, people
 from storage.db import utcnow
 from storage.wakeups import WorkListener
@@ -129,7 +128,6 @@ async def serve(settings: Settings, host: str = "") -> None:
     """Builds everything and serves on PREVENT_HOST (all interfaces unless set) until SIGTERM or SIGINT, then stops."""
     app = await build(settings)
     await log_key_problems(app)
-    when.warm_up()  # the date parser's English data, loaded before the first turn needs it (docs/performance.md)
     web_app = build_web_app(app)
     runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()

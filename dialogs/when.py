@@ -6,9 +6,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-# Imported once, at module load (about 65 ms; its English data loads at the first parse): docs/performance.md.
-from dateparser.date import DateDataParser
-
 from dialogs.ports import SchoolDay
 
 _TIME = r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?"
@@ -136,13 +133,16 @@ _PARTS = (
     (re.compile(r"\btonight\b"), 0, time(18, 0)),
 )
 _FILLER = frozenset({"at", "on", "in", "the", "during", "before", "after", "it", "was", "just", "i", "um", "er",
-                     "erm", "so", "or", "and", "time", "ish", "then", "when", "happened", "this", "of"})
+                     "erm", "so", "or", "and", "time", "ish", "then", "when", "happened", "of"})
 # A day and month typed without a year ("26/11", "3rd Dec"): the parser takes the past, so last year's.
 _DAY_MONTH = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?[/.\- ]+(?:\d{1,2}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
                         re.ASCII)
 _YEAR = re.compile(r"\b\d{4}\b|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b", re.ASCII)
 _GROUP = re.compile(r"\b(?:year|yr)\s*\d{1,2}[a-z]?\b", re.ASCII)  # "in year 1" is a class, never 1 November
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ROUGH_DAYS = {"this week": 0, "earlier this week": 0, "last week": 7, "the other day": 1, "recently": 0,
+               "a few days ago": 2, "couple of days ago": 2, "a couple of days ago": 2, "over the weekend": 0}
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _SLACK = timedelta(minutes=1)  # clocks differ a little
 _YEARS_BACK = 30  # an exact time further back than this is taken as words ("01/01/0001")
 _SOON = timedelta(days=31)  # a day and month this close ahead was meant as this year's (and is refused)
@@ -202,12 +202,34 @@ def _day_named(rest: str, now: datetime) -> tuple[date | None, bool]:
     if not words:
         return now.date(), False
     said = " ".join(words)
-    if said[:3] in _WEEKDAYS and said in (_WEEKDAYS[now.weekday()], now.strftime("%A").lower()):
-        return now.date(), False  # "Wednesday" said on a Wednesday is today, not a week ago
-    found = DateDataParser(languages=["en"], settings=_settings(now)).get_date_data(said)
-    if found.date_obj is None:
+    plain = _plain_day(said, now.date())
+    if plain is not None:
+        return plain, False
+    if said in _ROUGH_DAYS:
+        return now.date() - timedelta(days=_ROUGH_DAYS[said]), True
+    found, period = _parsed(said, now)
+    if found is None:
         return None, True
-    return _this_year(found.date_obj.date(), said, now.date()), found.period != "day"
+    return _this_year(found.date(), said, now.date()), period != "day"
+
+
+def _plain_day(said: str, today: date) -> date | None:
+    """The commonest days without the parser: "today", "yesterday", "Monday", "last Monday" (the latest one)."""
+    if said in _DAY_WORDS:
+        return today - timedelta(days=_DAY_WORDS[said])
+    day = said.removeprefix("last ")
+    if day[:3] not in _WEEKDAYS or day not in (day[:3], _FULL_DAYS[_WEEKDAYS.index(day[:3])], day[:3] + "s"):
+        return None
+    back = (today.weekday() - _WEEKDAYS.index(day[:3])) % 7
+    return today - timedelta(days=back or (7 if said.startswith("last ") else 0))  # "Wednesday" on one: today
+
+
+def _parsed(said: str, now: datetime) -> tuple[datetime | None, str]:
+    """dateparser's reading and its period (day, week, month); imported at first use (docs/performance.md)."""
+    from dateparser.date import DateDataParser  # start-up time: only an answer that needs it loads it
+
+    found = DateDataParser(languages=["en"], settings=_settings(now)).get_date_data(said)
+    return found.date_obj, found.period or "day"
 
 
 def _this_year(on: date, said: str, today: date) -> date:
@@ -222,8 +244,8 @@ def _this_year(on: date, said: str, today: date) -> date:
 
 
 def warm_up() -> None:
-    """Loads the parser's English data now (about 0.2 s, once per process), not in the first reporter's turn."""
-    DateDataParser(languages=["en"], settings=_settings(datetime(2026, 1, 1))).get_date_data("last tuesday 10:30")
+    """Imports the date parser and loads its English data now (about 0.3 s, once per process)."""
+    _parsed("3rd march 10:30", datetime(2026, 1, 1))
 
 
 def understand_when(raw: str, now: datetime, day: SchoolDay) -> When:
