@@ -196,16 +196,22 @@ async def ask_pupil_check(turn: Turn) -> Reply:
 
 async def on_pupil_check(turn: Turn) -> Outcome[Step]:
     """Confirms the names and class read from one answer; "no" (or another answer) asks the names again."""
-    answer = turn.choice if turn.choice in ("yes", "no") else yes_no(turn.text) if turn.choice is None else None
+    if turn.choice is not None and turn.choice not in ("yes", "no"):
+        return Retry(Reply(turn.t("common.pick_one")))
+    answer = turn.choice or yes_no(turn.text)
     draft = draft_of(turn)
     turn.data.pop("_check", None)
     if answer in (True, "yes"):
         return then(turn, "seen_heard")
+    before: tuple[Reply, ...] = ()
     if answer is None and turn.choice is None and turn.text:  # typed again, corrected: read it as the names
-        return await (on_pupils(turn) if draft.about == "children" else on_pupil(turn))
+        again = await (on_pupils(turn) if draft.about == "children" else on_pupil(turn))
+        if not isinstance(again, Retry):
+            return again
+        before = (again.reply,)
     draft.pupils = draft.year_group = ""
     keep(turn, draft)
-    return Next("pupils" if draft.about == "children" else "pupil")
+    return Next("pupils" if draft.about == "children" else "pupil", *before)
 
 
 def _names_in(text: str, names: str) -> bool:

@@ -140,6 +140,15 @@ async def test_a_split_that_is_wrong_asks_the_name_again(app: App) -> None:
     assert YEAR_GROUP in convo.last.text
 
 
+async def test_a_name_typed_again_at_the_check_is_read_afresh(app: App) -> None:
+    convo = await named(app)
+    await convo.say("Jayden Mcarthy 9C")
+    await convo.say("Jayden McArthy 9D")
+    assert convo.last.text == "Jayden McArthy, class 9D — right?"
+    await convo.say("Jayden")  # a first name alone: the name is asked again
+    assert "full name" in convo.text and "right?" not in convo.last.text
+
+
 async def test_a_first_name_alone_is_never_several_childrens_full_names(app: App) -> None:
     convo = await named(app, "children")
     await convo.say("Zoe")
