@@ -147,6 +147,22 @@ class SchoolInfo(_Strict):
     adult_learners: bool = False
 
 
+class SchoolDay(_Strict):
+    """The school's own day, for "at break", "period 3", "after school": when each starts (local time).
+
+    DOMAIN.md is silent on these: the defaults are this project's, a typical secondary day; set your own.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    registration: time = time(8, 45)  # project default
+    break_: time = Field(default=time(10, 30), alias="break")  # project default ("break" is a Python word)
+    lunch: time = time(12, 30)  # project default
+    after_school: time = time(15, 15)  # project default
+    periods: list[time] = Field(default_factory=lambda: [time(9, 0), time(10, 0), time(11, 0), time(13, 30),
+                                                         time(14, 30)], max_length=12)  # project default
+
+
 class SlackPlace(_Strict):
     """Where the DSL team works in Slack."""
 
@@ -289,6 +305,7 @@ class SchoolConfig(_Strict):
     categories: list[Category] = Field(
         default_factory=lambda: [Category(id=i, label=label) for i, label in DEFAULT_CATEGORIES])
     terms: list[Term] = Field(default_factory=list)
+    school_day: SchoolDay = Field(default_factory=SchoolDay)  # registration, break, lunch, periods, after school
     slack: SlackPlace = Field(default_factory=SlackPlace)
     teams: TeamsPlace = Field(default_factory=TeamsPlace)
     delivery: Delivery = Field(default_factory=Delivery)

@@ -19,7 +19,8 @@ CHILD_ABOUT = ("child", "children", "learner")
 ADULT_ABOUT = ("adult", "head", "dsl")
 ADULT_KINDS = ("allegation", "low_level", "extremism")
 DSL_MEMBER = "dsl_member:"  # an "about" choice naming one member of the DSL team, by their place in the list
-Step = Literal["danger", "about", "adult_kind", "adult_route", "adult_name", "pupil", "pupils", "year_group",
+Step = Literal["danger", "about", "adult_kind", "adult_route", "adult_name", "pupil", "pupils", "pupil_check",
+               "year_group",
                "seen_heard", "seen_more", "child_words", "category", "indicators", "when", "place",
                "actions_taken", "others_aware", "present", "child_told", "review"]  # the diagram's states
 CHILD_EDITABLE: tuple[Step, ...] = ("about", "seen_heard", "child_words", "category", "when", "place",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Protocol
 
 from dialogs.messages import UserRef
@@ -47,6 +47,17 @@ class Contacts:
     out_of_hours: bool = False  # nobody on the DSL team is on duty now (evening, weekend, holiday)
     emergency_duty_team: Contact | None = None  # the council's out-of-hours emergency duty team
     off_rota: bool = False  # out of hours although school is open: a gap in the DSL rota or in their hours
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolDay:
+    """The school's own day from the school file: when registration, break, lunch, each period, after school start."""
+
+    registration: time
+    break_time: time
+    lunch: time
+    after_school: time
+    periods: tuple[time, ...] = ()
 
 
 @dataclass(slots=True)
@@ -210,6 +221,10 @@ class Directory(Protocol):
 
     def adult_social_care(self) -> Contact | None:
         """Returns the council's adult safeguarding contact, for learners aged 18 or over, if set."""
+        ...
+
+    def school_day(self) -> SchoolDay:
+        """Returns the school's own day: registration, break, lunch, periods and after school."""
         ...
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogs import concern_receipt, raise_adult, raise_kinds, review_words
+from dialogs import concern_receipt, pupil_names, raise_adult, raise_kinds, review_words
 from dialogs.answer_words import about_from_words, told_from_words
 from dialogs.concern_draft import (
     ADULT_ABOUT,
@@ -158,32 +158,70 @@ async def ask_pupil(turn: Turn) -> Reply:
     return Reply(turn.t(key), expects="text")
 
 
+def _named(turn: Turn, draft: ConcernDraft, found: list[tuple[str, str]]) -> Outcome[Step]:
+    """Keeps the names; with a class given for each, keeps it too and asks to confirm (one tap), else asks it."""
+    draft.pupils = ", ".join(name for name, _ in found)
+    classes = list(dict.fromkeys(group for _, group in found))
+    if all(classes) and classes:
+        draft.year_group = ", ".join(classes)
+        keep(turn, draft)
+        turn.data["_check"] = pupil_names.as_confirmed(found, turn.t("raise.pupil_check.class"))
+        return Next("pupil_check")
+    keep(turn, draft)
+    return then(turn, "year_group")
+
+
 async def on_pupil(turn: Turn) -> Outcome[Step]:
-    """Stores the child's (or learner's) full name and asks for their year or class."""
+    """Stores the child's (or learner's) full name, and a class given with it ("Jayden Mcarthy 9C")."""
     text = answer_text(turn)
     if isinstance(text, Retry):
         return text
     if len(text) > 200:
         return Retry(Reply(turn.t("raise.pupil.short")))
-    if not _looks_like_full_name(text):
+    name, group = pupil_names.split_class(text)
+    if not _looks_like_full_name(name):
         return Retry(Reply(turn.t("raise.pupil.full_name", person=person_word(turn, draft_of(turn)))))
-    draft = draft_of(turn)
-    draft.pupils = text
-    keep(turn, draft)
-    return then(turn, "year_group")
+    return _named(turn, draft_of(turn), [(name, group)])
 
 
 async def on_pupils(turn: Turn) -> Outcome[Step]:
-    """Stores the children's names and asks for their years or classes."""
+    """Stores each child's full name (and class, when given with each); a first name alone is asked again."""
     text = answer_text(turn)
     if isinstance(text, Retry):
         return text
     if len(text) > 2_000:
         return Retry(Reply(turn.t("raise.pupil.short")))
+    found = [pupil_names.split_class(part) for part in pupil_names.each_child(text)]
+    if not found or not all(_looks_like_full_name(name) for name, _ in found):
+        return Retry(Reply(turn.t("raise.pupils.each_full_name")))
+    if not any(group for _, group in found):
+        found = [(text, "")]  # as typed: nothing to take apart
+    return _named(turn, draft_of(turn), found)
+
+
+async def ask_pupil_check(turn: Turn) -> Reply:
+    who = str(turn.data.get("_check") or draft_of(turn).pupils)
+    return Reply(turn.t("raise.pupil_check.question", who=who), yes_no_choices(turn), expects="choice")
+
+
+async def on_pupil_check(turn: Turn) -> Outcome[Step]:
+    """Confirms the names and class read from one answer; "no" (or another answer) asks the names again."""
+    if turn.choice is not None and turn.choice not in ("yes", "no"):
+        return Retry(Reply(turn.t("common.pick_one")))
+    answer = turn.choice or yes_no(turn.text)
     draft = draft_of(turn)
-    draft.pupils = text
+    turn.data.pop("_check", None)
+    if answer in (True, "yes"):
+        return then(turn, "seen_heard")
+    before: tuple[Reply, ...] = ()
+    if answer is None and turn.choice is None and turn.text:  # typed again, corrected: read it as the names
+        again = await (on_pupils(turn) if draft.about == "children" else on_pupil(turn))
+        if not isinstance(again, Retry):
+            return again
+        before = (again.reply,)
+    draft.pupils = draft.year_group = ""
     keep(turn, draft)
-    return then(turn, "year_group")
+    return Next("pupils" if draft.about == "children" else "pupil", *before)
 
 
 def _names_in(text: str, names: str) -> bool:
@@ -305,7 +343,7 @@ async def on_when(turn: Turn) -> Outcome[Step]:
     said = {"now": "now", "unknown": "not sure"}.get(turn.choice or "", turn.text)
     if turn.choice is not None and turn.choice not in ("now", "unknown"):
         return Retry(Reply(turn.t("common.pick_one")))
-    result = understand_when(said, turn.now)
+    result = understand_when(said, turn.now, turn.services.directory.school_day())
     if result.problem:
         return Retry(Reply(turn.t(f"raise.when.{result.problem}")))
     draft = draft_of(turn)
@@ -500,6 +538,7 @@ DIALOG: Dialog[Step] = Dialog(
         "adult_name": _text_state("raise.adult_name.question", raise_adult.on_adult_name),
         "pupil": State(ask_pupil, on_pupil),
         "pupils": _text_state("raise.pupils.question", on_pupils),
+        "pupil_check": State(ask_pupil_check, on_pupil_check),
         "year_group": _text_state("raise.year_group.question", on_year_group),
         "seen_heard": State(ask_seen_heard, on_seen_heard),
         "seen_more": State(ask_seen_more, on_seen_more),

@@ -18,7 +18,8 @@ from dialogs.concern_draft import (
     then,
 )
 from dialogs.engine import Next, Outcome, Retry, Turn
-from dialogs.intents import normalise, pick
+from dialogs.intents import normalise, pick, yes_no
+from dialogs.kind_words import kinds_in
 from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernDraft
 
@@ -31,7 +32,29 @@ def _chosen(draft: ConcernDraft) -> list[str]:
     return [c for c in draft.category.split(",") if c]
 
 
+PROPOSED = "proposed"  # the choice that confirms the kinds the bot read from everyday words
+_NOT_SURE_WORDS = frozenset({"not sure", "unsure", "dont know", "do not know", "no idea", "idk", "dunno",
+                             "im not sure", "i dont know", "not really sure", "no clue", "the dsl can decide"})
+
+
+def _labels(turn: Turn, kinds: list[str]) -> str:
+    labels = dict(category_options(turn))
+    return ", ".join(labels.get(c, c) for c in kinds)
+
+
+def _proposal(turn: Turn) -> Reply:
+    """Proposes the kinds read from everyday words: one tap confirms, or choose others, or "not sure"."""
+    proposed = [c for c in str(turn.data["_proposed"]).split(",") if c]
+    labels = _labels(turn, proposed)
+    options = category_options(turn)
+    return Reply(turn.t("raise.category.proposed", kinds=labels),
+                 (Choice(PROPOSED, turn.t("raise.category.yes", kinds=labels)),
+                  *(Choice(i, label) for i, label in options if i not in proposed)), expects="choice")
+
+
 async def ask_category(turn: Turn) -> Reply:
+    if turn.data.get("_proposed"):
+        return _proposal(turn)
     draft = draft_of(turn)
     chosen = _chosen(draft) if turn.data.get("_adding") else []
     options = [(i, label) for i, label in category_options(turn) if i not in chosen]
@@ -57,15 +80,46 @@ def _typed_categories(text: str, options: list[tuple[str, str]]) -> list[str]:
     return [f for f in found if f] if found and all(found) else []
 
 
+def _confirmed(turn: Turn) -> list[str]:
+    """The kinds proposed, when this answer confirms them (a tap, or "yes")."""
+    proposed = [c for c in str(turn.data.pop("_proposed", "")).split(",") if c]
+    if proposed and (turn.choice == PROPOSED or (turn.choice is None and yes_no(turn.text) is True)):
+        return proposed
+    return []
+
+
+def _understood(turn: Turn, options: list[tuple[str, str]]) -> list[str] | Outcome[Step]:
+    """The kinds picked or named; everyday words ("far right stuff", "bruises") are proposed first, to confirm."""
+    if turn.choice:
+        return [turn.choice]
+    said = normalise(turn.text)
+    if said in _NOT_SURE_WORDS:
+        return [NOT_SURE]
+    named = _typed_categories(turn.text, options)
+    if named:
+        return named
+    read = kinds_in(said, [i for i, _ in options if i != NOT_SURE])
+    if read:
+        turn.data["_proposed"] = ",".join(read)
+        return Next("category")  # asked again as the proposal
+    return Retry(Reply(turn.t("raise.category.unclear")))
+
+
 async def on_category(turn: Turn) -> Outcome[Step]:
-    """Adds the kinds of concern chosen; "not sure" or "that's all" moves on."""
+    """Adds the kinds of concern chosen or confirmed; "not sure" or "that's all" moves on."""
     options = category_options(turn)
     draft = draft_of(turn)
     adding = bool(turn.data.get("_adding"))
     chosen = _chosen(draft) if adding else []
+    confirmed = _confirmed(turn)
+    if confirmed:
+        draft.category = ",".join(dict.fromkeys([*chosen, *confirmed]))
+        return _categories_done(turn, draft)
     if adding and (turn.choice == "done" or (turn.choice is None and is_done(turn.text))):
         return _categories_done(turn, draft)
-    picked = [turn.choice] if turn.choice else _typed_categories(turn.text, options)
+    picked = _understood(turn, options)
+    if not isinstance(picked, list):
+        return picked
     valid = {i for i, _ in options}
     if not picked or not all(p in valid for p in picked):
         return Retry(Reply(turn.t("common.pick_one")))

@@ -11,7 +11,7 @@ from bot.config import DslMember, SchoolConfig
 from bot.config import Person as ConfigPerson
 from bot.services.calendar import has_rota, in_school_hours, local_zone, on_duty
 from dialogs.messages import UserRef
-from dialogs.ports import Contact, Contacts, Person
+from dialogs.ports import Contact, Contacts, Person, SchoolDay
 from storage import people
 from storage.db import Database
 
@@ -106,6 +106,11 @@ class SchoolDirectory:
     def adult_learners(self) -> bool:
         """True when the school file says the school has learners aged 18 or over."""
         return self.config.school.adult_learners
+
+    def school_day(self) -> SchoolDay:
+        """Returns the school's own day from the school file (its defaults are this project's)."""
+        day = self.config.school_day
+        return SchoolDay(day.registration, day.break_, day.lunch, day.after_school, tuple(day.periods))
 
     def adult_social_care(self) -> Contact | None:
         """Returns the council's adult safeguarding contact, if the school file sets one."""
