@@ -93,7 +93,8 @@ def command(text: str) -> str | None:
 
 _LEAD_IN = frozenset({"oops", "sorry", "actually", "um", "erm", "er", "wait", "hang", "on", "oh", "no", "please",
                       "just", "ok", "okay"})
-_REAL_WORDS = frozenset({"channel", "cancer", "concern", "council", "parent", "prevent", "present", "racket"})
+_REAL_WORDS = frozenset({"channel", "cancer", "concern", "council", "parent", "prevent", "present", "racket", "incel",
+                         "parcel", "panel", "camel", "canal", "vandal"})
 
 
 def intent(text: str) -> str | None:

@@ -191,8 +191,6 @@ async def test_everyday_words_propose_the_kind_and_a_tap_confirms(app: App, said
     await convo.say("cancel")
 
 
-@pytest.mark.xfail(strict=True, reason="dialogs/intents.py `command` takes 'incel' for 'cancel' (one typo away): "
-                   "the nlu-engine branch's; remove this mark when it is fixed")
 async def test_incel_alone_is_a_kind_not_cancel(app: App) -> None:
     convo = await at_category(app)
     await convo.say("incel")

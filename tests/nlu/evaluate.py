@@ -171,6 +171,9 @@ class Evaluator:
         if session is None:
             return Snapshot(concerns=concerns, acknowledged=acked, views=views_)
         draft = draft_in(session.data).to_json() if session.dialog == "raise_concern" else {}
+        if session.data.get("_proposed"):  # kinds read from everyday words, offered for one tap to confirm
+            draft["category"] = ",".join(c for c in (str(draft.get("category") or ""), str(session.data["_proposed"]))
+                                         if c)
         return Snapshot(session.dialog, session.state, tuple(session.history), draft, concerns, acked, views_)
 
     async def _template(self, state: str) -> SavedSession:
@@ -359,6 +362,7 @@ NATURAL: dict[str, tuple[str, ...]] = {
     "danger": ("no not right now i dont think", "no"),
     "about": ("a pupil in year 9", "tap:child"),
     "pupil": ("Jayden Mcarthy 9C", "Jayden Mcarthy"),
+    "pupil_check": ("yes", "tap:yes"),  # "Jayden Mcarthy, class 9C — right?"
     "year_group": ("9C", "Year 9"),
     "seen_heard": ("he was showing other kids a video on his phone of some far right group, saying they're right",),
     "seen_more": ("thats it", "tap:done"),
@@ -425,6 +429,8 @@ async def first_time_user(app: App, limit: int = 60) -> Journey:
             more.add(state)
         key = f"{state}+" if state in more else state
         answers = MORE[state] if state in more else NATURAL.get(state, ("tap:done",))
+        if session.data.get("_proposed"):  # "It sounds like: radicalisation. Is that right?"
+            key, answers = f"{state}?", ("yes", "tap:proposed")
         attempt = tries.get(key, 0)
         if attempt:
             refused.append(f"{state}: {answers[min(attempt, len(answers)) - 1]}")

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.app import App
 from tests.nlu.evaluate import SCRIPTS, Case, Evaluator, evaluate, first_time_user, load_cases, score
-
-# The floor holds only once the rest of issue 14 has landed (branches nlu-engine and nlu-slots): until then these
-# report as xfail with the current figures in docs/performance.md. Remove this mark when they pass.
-ISSUE_14_PENDING = pytest.mark.xfail(strict=False, reason="issue 14: the floor is met only when the language work "
-                                                          "of nlu-engine and nlu-slots has landed")
 
 
 def test_the_set_is_large_and_well_formed() -> None:
@@ -39,7 +32,6 @@ async def test_the_evaluator_sees_what_each_turn_did(app: App) -> None:
         assert result.right, f"{check.state} {check.text!r}: {result.why}"
 
 
-@ISSUE_14_PENDING
 async def test_the_floor_97_percent_right_and_no_help_question_taken_as_a_concern() -> None:
     results = await evaluate()
     total = score(results)
@@ -48,7 +40,6 @@ async def test_the_floor_97_percent_right_and_no_help_question_taken_as_a_concer
     assert total.accuracy >= 0.97, f"{total.right} of {total.total} right\n{wrong}"
 
 
-@ISSUE_14_PENDING
 async def test_a_first_time_user_typing_naturally_raises_a_concern(app: App) -> None:
     journey = await first_time_user(app)
     assert journey.submitted
