@@ -12,7 +12,8 @@ _HEAD = re.compile(r"\b(?:head|headteacher|head teacher|headmaster|headmistress|
 _ADULT = re.compile(r"\b(?:staff|teacher|teachers|colleague|colleagues|supply|volunteer|volunteers|adult|adults|"
                     r"ta|tas|teaching assistant|caretaker|coach|cleaner|dinner lady|dinner ladies|lunchtime supervisor|"
                     r"midday|governor|receptionist|technician|instructor|member of staff|coworker|co worker|"
-                    r"one of us|sports coach|mentor|tutor)\b")
+                    r"one of us|sports coach|mentor|tutor|helper|parent helper|parent volunteer|driver|chef|cook|nurse|"
+                    r"counsellor|librarian|bursar|office staff|site manager)\b")
 _SEVERAL = re.compile(r"\b(?:two|three|four|five|several|few|group|some|couple|both|twins|siblings|brothers|sisters|"
                       r"kids|children|pupils|students|boys|girls|lads|them|they|all|gang|friends|"
                       r"[2-9] (?:boys|girls|kids|children|pupils|students|lads)|year \d+s|y\d+s|\d+s)\b")
@@ -40,7 +41,8 @@ def about_from_words(text: str, offered: set[str]) -> str | None:
 
 _NOT_SPOKEN = re.compile(r"\b(?:didnt|did not|havent|have not|never) (?:speak|spoke|spoken|talk|talked|see|seen|"
                          r"get to speak)\b|\boverheard\b|\bn a\b|\bnot applicable\b|\bdidnt speak\b|\bnot to me\b|"
-                         r"\bthey didnt tell me\b|\bonline\b|\bsomeone else told me\b")
+                         r"\bthey didnt tell me\b|\bonline\b|\bsomeone else told me\b|\bjust saw\b|\bdidnt tell me\b|"
+                         r"\bonly saw\b|\bsaw it\b")
 
 
 def told_from_words(text: str) -> str | None:

@@ -10,10 +10,14 @@ from rapidfuzz.distance import OSA
 # Whole-message commands that work inside any dialog. Matched against the whole message only,
 # so "he said cancel the trip" inside a narrative is never taken as "cancel".
 _COMMANDS: dict[str, tuple[str, ...]] = {
-    "cancel": ("cancel", "stop", "quit", "abort", "cancel this", "cancel it", "never mind"),
-    "back": ("back", "go back", "previous", "undo"),
+    "cancel": ("cancel", "stop", "quit", "abort", "cancel this", "cancel it", "never mind", "forget it",
+               "scrap it", "scrap that", "scrap this", "forget about it", "dont bother", "ignore this"),
+    "back": ("back", "go back", "previous", "undo", "go back a step", "back a step", "back one", "go back one",
+             "previous question", "last question", "step back"),
     "restart": ("start again", "start over", "restart", "begin again"),
-    "help": ("help", "help me", "?", "what do i do", "i need help", "what can you do", "what do you do"),
+    "help": ("help", "help me", "?", "what do i do", "i need help", "what can you do", "what do you do",
+             "what can this bot do", "what does this bot do", "what can it do", "what is this bot",
+             "how does this work"),
     "who": ("who do i talk to", "who should i tell", "who is the dsl", "who do i tell", "who do i speak to",
             "who should i talk to", "who should i speak to", "who can i talk to", "who can i speak to",
             "who is on duty", "who do i contact"),
@@ -153,14 +157,16 @@ def yes_no(text: str) -> bool | None:
 _QUESTION_STARTS = ("what", "whats", "how", "why", "where", "when", "can", "could", "should", "is", "are", "do",
                     "does", "am", "may", "explain", "tell me about", "define", "meaning of", "whos", "which",
                     "any advice", "advice on", "info on", "information on", "what about", "im not sure how",
-                    "i dont know how", "not sure how", "i want to know", "i need to know", "id like to know")
+                    "i dont know how", "not sure how", "i want to know", "i need to know", "id like to know",
+                    "have i", "did i", "has my", "have you", "will i", "was it", "were they", "do you")
 # Words that point to a help topic (its id in the content file), whole words after normalise.
 _TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "signs": ("signs", "sign", "indicators", "indicator", "radicalised", "radicalized", "radicalisation",
               "radicalization", "radicalising", "radicalizing", "look for", "look out for", "spot", "warning signs",
               "being groomed", "drawn into extremism", "drawn into terrorism", "extremist views", "looking for",
               "how would i know", "how do i know", "how can i tell", "how would i tell", "what to look for",
-              "getting into", "warning sign"),
+              "getting into", "warning sign", "red flag", "red flags", "is that a sign", "should i be worried",
+              "is that normal", "is that concerning", "going on about"),
     "prevent": ("prevent", "prevent duty"),
     "channel": ("channel", "channel panel"),
     "controversial": ("in class", "in lessons", "in a lesson", "in my lesson", "controversial", "debate",
@@ -170,10 +176,12 @@ _TOPIC_WORDS: dict[str, tuple[str, ...]] = {
     "training": ("training", "course", "wrap", "elearning"),
     "sharing": ("share information", "sharing information", "consent", "confidentiality", "information sharing",
                 "without asking", "allowed to tell", "need permission", "without their permission",
+                "without telling", "tell the parents", "tell their parents", "parents first",
                 "without permission"),
     "images": ("picture", "pictures", "image", "images", "photo", "photos", "video", "videos", "nude", "nudes",
                "screenshot", "screenshots", "as evidence"),
     "disclosure": ("tells me", "told me something", "disclosure", "discloses", "disclosed to me", "has told me",
+                   "starts telling me", "telling me stuff", "what do i say if", "what do i say when", "opens up",
                    "keep it secret", "keep it a secret", "promise to keep", "promise not to tell", "keep a secret"),
 }
 _TOPIC_ORDER = ("controversial", "images", "disclosure", "sharing", "british_values", "channel", "signs",
@@ -188,18 +196,28 @@ _REPORT = ("im worried", "i am worried", "im concerned", "i am concerned", "worr
            "i have a concern", "ive got a concern", "ive got a worry", "i have a worry", "record a concern",
            "report a child", "report a pupil", "report a student", "i saw", "i heard", "i overheard", "disclosed",
            "something worrying", "really worrying", "flag a", "i think a kid", "i think a child", "i think a pupil",
-           "i think a student", "i think a boy", "i think a girl", "i think one of", "i suspect")
+           "i think a student", "i think a boy", "i think a girl", "i think one of", "i suspect", "i found",
+           "found some", "found a", "log something", "want to log", "need to log", "rang and said", "rang me",
+           "talking about joining", "wants to join",
+           "said he wants", "said she wants", "keeps saying", "keeps talking about", "has been saying")
 # How a plain request for a concern opens, in the middle of another dialog (never an answer's opening words).
 _ASKS_TO_REPORT = ("im worried", "i am worried", "im concerned", "i am concerned", "i want to report",
                    "i need to report", "i want to raise", "i need to raise", "raise a concern", "report a concern",
                    "i have a concern", "ive got a concern", "new concern", "i need to speak to someone about",
                    "i need to talk to someone about", "i want to tell someone", "can i report", "how do i report",
-                   "how do i raise", "report something", "i have a safeguarding concern")
+                   "how do i raise", "report something", "i have a safeguarding concern", "need to report",
+                   "need to raise", "want to report", "want to raise", "got to report", "have to report",
+                   "gotta report")
+# Words of extremism and danger: said as a statement (not a question), they are a worry to report.
+_WORRY_WORDS = ("nazi", "nazis", "isis", "far right", "extremist", "extremists", "terrorist", "terrorism", "jihad",
+                "swastika", "swastikas", "bomb", "knife", "gun", "radicalised", "groomed", "white power")
 _CHILD = ("child", "kid", "pupil", "student", "boy", "girl", "lad", "learner", "he", "she", "someone", "son",
           "daughter", "year", "my class", "one of my")
 _REQUESTS: dict[str, tuple[str, ...]] = {
     "mine": ("my concerns", "my concern", "concerns i raised", "status of my concern", "what happened to my concern",
-             "the concern i raised", "the concern i reported", "what happened to the concern", "my report"),
+             "the concern i raised", "the concern i reported", "what happened to the concern", "my report",
+             "concern i sent", "update on the concern", "update on my", "any update on", "the one i raised",
+             "the concern i made", "concerns ive raised", "concerns i made"),
     "my_training": ("my training", "my prevent training", "when is my training due", "training due",
                     "training up to date", "am i up to date", "my certificate", "training expire"),
 }
@@ -229,6 +247,7 @@ def asks_question(text: str) -> bool:
 
 
 _DONE = ("done", "completed", "finished", "passed", "did")
+_NEGATIVE = ("never", "not", "havent", "have not", "didnt", "did not", "no")
 _ASKS_WHAT_TO_DO = ("what now", "what do i do", "what should i do", "what do i do now", "what do i do next")
 
 
@@ -276,7 +295,8 @@ def main_menu(text: str) -> tuple[str, str] | None:
         return ("dialog", whole)
     said = _words_fixed(text)
     own = next((name for name, phrases in _REQUESTS.items() if any(_has(said, p) for p in phrases)), None)
-    if own == "my_training" and any(_has(said, w) for w in _DONE):  # "I've done my training"
+    if own == "my_training" and any(_has(said, w) for w in _DONE) and not asks_question(text) \
+            and not any(_has(said, n) for n in _NEGATIVE):  # "I've done my training", never "have I done …?"
         own = "training_done"
     if own is not None:  # "when is my training due", "what happened to the concern I raised"
         return ("dialog", own)
@@ -293,7 +313,13 @@ def main_menu(text: str) -> tuple[str, str] | None:
         return ("unsure", topic)  # "a kid being radicalised": to tell, or to learn? Ask.
     if topic is not None and topic != "training":
         return ("topic", topic)
+    if not asks_question(text) and any(_has(said, w) for w in _WORRY_WORDS):  # "found nazi leaflets in the toilets"
+        return ("dialog", "raise_concern")
     name = intent(text[:_READ_FROM])
+    if name == "training_done" and (asks_question(text) or any(_has(said, n) for n in _NEGATIVE)):
+        name = "my_training" if not topic else None  # "have I done it?", "I've never done it": never recorded done
+        if name is None:
+            return ("topic", "training")
     return ("dialog", name) if name else None
 
 
@@ -344,7 +370,12 @@ _FILLER = {"sorry", "really", "um", "erm", "er", "honestly", "tbh", "mate", "at"
 _NOT_KNOWN = ("dont know", "do not know", "didnt know", "not sure", "unsure", "no idea", "dunno", "idk", "unknown",
               "not known", "cant remember", "dont remember", "cannot remember", "no clue", "not certain", "cant say",
               "have no idea", "dont know sorry", "not a clue", "couldnt say", "dont know who", "dont know where",
-              "not sure where", "not sure who", "no idea where", "no idea who", "dont know what")
+              "not sure where", "not sure who", "no idea where", "no idea who", "dont know what",
+              "couldnt tell you", "cant tell you", "not a clue", "no clue", "search me", "beats me", "no idea sorry")
+_UNKNOWN_START = ("no clue", "no idea", "not sure", "dont know", "unsure", "not certain", "cant remember",
+                  "couldnt tell", "cant tell", "not a clue", "dunno")
+_SAID_NOTHING = ("never said owt", "didnt say owt", "never said anything", "said nowt", "he said nowt",
+                 "she said nowt", "never said nothing", "didnt say nothing", "nothing to me", "never spoke")
 _NONE = ("nobody", "no one", "noone", "none", "nothing", "not yet", "no body", "nobody else", "no one else",
          "nothing done", "nothing yet done", "nothing else", "n a", "na", "nil", "nobody knows", "no one knows",
          "nothing was said", "nothing said", "didnt say anything", "he didnt say anything", "she didnt say anything",
@@ -368,6 +399,16 @@ def _core(text: str) -> str:
     return " ".join(kept)
 
 
+_VAGUE = frozenset({"what", "which", "who", "where", "when", "year", "class", "room", "form", "sorry", "tbh", "mate",
+                    "it", "counts", "as", "is", "was", "they", "are", "in", "place", "time", "exactly", "really"})
+
+
+def _vaguely_unknown(said: str) -> bool:
+    """True for "no clue what year", "not sure which room": a not-known opening and nothing that answers."""
+    opening = next((u for u in _UNKNOWN_START if said == u or said.startswith(u + " ")), None)
+    return opening is not None and set(said[len(opening):].split()) <= _VAGUE
+
+
 def non_answer(text: str) -> str | None:
     """Reads a non-answer: "explain" (what do you mean?), "not_known" (don't know) or "none" (nobody, nothing yet)."""
     said = normalise(text).replace("?", " ").strip()
@@ -376,8 +417,11 @@ def non_answer(text: str) -> str | None:
     core = _core(text)
     if any(_has(said, e) for e in _EXPLAIN if len(e.split()) >= 3) or core in _EXPLAIN:
         return "explain"
-    if core in _NOT_KNOWN or said in _NOT_KNOWN:
-        return "not_known"
-    if core in _NONE or said in _NONE:
+    if core in _NOT_KNOWN or said in _NOT_KNOWN or _vaguely_unknown(said):
+        return "not_known"  # "no clue what year", "not sure which room"
+    if core in _NONE or said in _NONE or any(_has(said, p) for p in _SAID_NOTHING):
         return "none"
+    if said.startswith(("nobody", "no one", "noone", "nothing")) and len(said.split()) <= 7 \
+            and any(_has(said, h) for h in ("as far as i know", "that i know of", "i think", "so far", "yet")):
+        return "none"  # "nobody as far as I know"
     return None

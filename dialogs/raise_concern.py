@@ -146,10 +146,15 @@ async def on_about(turn: Turn) -> Outcome[Step]:
 
 # --- the child or children --------------------------------------------------------------------
 
+_NOT_A_NAME = frozenset({"the", "two", "three", "lads", "boys", "girls", "kids", "twins", "children", "pupils",
+                         "students", "some", "group", "few", "them", "those", "these", "brothers", "sisters", "gang"})
+
+
 def _looks_like_full_name(text: str) -> bool:
-    """True when the name has at least two words that are not initials."""
+    """True when the name has at least two words that are not initials, nor words that describe ("the two lads")."""
     words = [w.strip(".") for w in normalise(text).split()]
-    return len([w for w in words if len(w) >= 2]) >= 2
+    named = [w for w in words if len(w) >= 2 and w not in _NOT_A_NAME]
+    return len(named) >= 2 and len(named) * 2 > len(words)
 
 
 async def ask_pupil(turn: Turn) -> Reply:

@@ -18,7 +18,7 @@ from dialogs.concern_draft import (
     then,
 )
 from dialogs.engine import Next, Outcome, Retry, Turn
-from dialogs.intents import normalise, pick, yes_no
+from dialogs.intents import non_answer, normalise, pick, yes_no
 from dialogs.kind_words import kinds_in
 from dialogs.messages import Choice, Reply
 from dialogs.ports import ConcernDraft
@@ -93,7 +93,7 @@ def _understood(turn: Turn, options: list[tuple[str, str]]) -> list[str] | Outco
     if turn.choice:
         return [turn.choice]
     said = normalise(turn.text)
-    if said in _NOT_SURE_WORDS:
+    if said in _NOT_SURE_WORDS or non_answer(turn.text) == "not_known":  # "not a clue", "no idea what it counts as"
         return [NOT_SURE]
     named = _typed_categories(turn.text, options)
     if named:
