@@ -83,7 +83,7 @@ async def time_serve(bot: str, env: dict[str, str], cwd: Path, port: int) -> tup
     """Starts `serve`; returns the seconds until /readyz is 200, and its idle and peak RSS in MB."""
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
-        bot, "serve", env={**env, "PORT": str(port), "PREVENT_HOST": "127.0.0.1"}, cwd=cwd,
+        bot, "serve", "--demo", env={**env, "PORT": str(port), "PREVENT_HOST": "127.0.0.1"}, cwd=cwd,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     try:
         async with aiohttp.ClientSession() as http:
