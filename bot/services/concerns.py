@@ -109,7 +109,7 @@ class ConcernService:
             concern = await self._new_concern(session, person, draft)
             await store.add_event(session, concern, "urgent_alert", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.urgent", concern.reference)
-            chosen = self._route(draft)
+            chosen = self._route(draft, concern)
             alert = await self._alert_now(session, concern)
             if chosen.channel:
                 await self._enqueue(session, DSL, OutboxKind.DSL_URGENT, {"reply": alert.to_json()}, concern)
@@ -142,7 +142,7 @@ class ConcernService:
                 await store.add_event(session, concern, "details_added", person.staff_id, at=self._now())
             await store.audit(session, self.school_id, person.email, "concern.submit", concern.reference)
             alert = await self._alert_now(session, concern)
-            chosen = self._route(draft)
+            chosen = self._route(draft, concern)
             if chosen.channel:
                 await self._enqueue(session, DSL, OutboxKind.DSL_ALERT, {"reply": alert.to_json()}, concern)
             else:
@@ -152,15 +152,22 @@ class ConcernService:
                                         {"reply": alert.to_json()}, concern)
             await applied(session, self.school_id, once, {"reference": concern.reference, "urgent": concern.urgent})
         log.info("concern %s submitted", concern.reference)
-        return Receipt(concern.reference, concern.urgent, self._holder_contact(draft))
+        return Receipt(concern.reference, concern.urgent, self._holder_contact(draft, concern))
 
-    def _route(self, draft: ConcernDraft) -> routing.Route:
-        return routing.route(self.directory.config, draft.about, draft.subject, draft.adult_kind, draft.adult_route)
+    def _route(self, draft: ConcernDraft, concern: Concern | None = None) -> routing.Route:
+        """Where the concern goes, keeping out anyone it was ever said to be about (its stored exclusions)."""
+        return routing.route(self.directory.config, draft.about, draft.subject, draft.adult_kind, draft.adult_route,
+                             concern.excluded if concern is not None else "")
 
-    def _holder_contact(self, draft: ConcernDraft) -> Contact | None:
+    def _holder_contact(self, draft: ConcernDraft, concern: Concern | None = None) -> Contact | None:
         """Who holds a concern about an adult, to name in the receipt (None for the DSL team's concerns)."""
-        chosen = self._route(draft)
+        chosen = self._route(draft, concern)
         return None if chosen.channel else self.directory.holder_contact(chosen.audience)
+
+    def _in_channel(self, concern: Concern) -> bool:
+        """True when the concern's alert is in the DSL channel: the team's, and about none of its members."""
+        never = routing.parse_excluded(concern.excluded)
+        return concern.audience == "dsl_team" and not never & self.directory.config.dsl_emails()
 
     async def _staff_id(self, session: AsyncSession, email: str) -> int:
         """The staff record of someone the school file names (the head or chair may not have one yet)."""
@@ -172,7 +179,7 @@ class ConcernService:
 
     async def _set_route(self, session: AsyncSession, concern: Concern, draft: ConcernDraft) -> None:
         """Records who holds the concern and who never sees it, auditing each exclusion (once each)."""
-        chosen = self._route(draft)
+        chosen = self._route(draft, concern)
         before = routing.parse_excluded(concern.excluded)
         concern.audience = chosen.audience
         concern.excluded = routing.excluded_text(tuple(sorted(before | set(chosen.excluded))))
@@ -313,7 +320,7 @@ class ConcernService:
             thread = self.words("notify.dsl_updated", reference=concern.reference,
                                 status=self.words(f"event.{kind}"), actor=person.name,
                                 what=f" — {public}" if public else "")
-            if concern.audience == "dsl_team":  # a concern about an adult was never in the channel
+            if self._in_channel(concern):  # one about an adult, or a DSL member, was never in the channel
                 await self._enqueue(session, DSL, OutboxKind.DSL_UPDATE,
                                     {"alert": alert.to_json(), "thread": Reply(thread).to_json()}, concern)
             if status in ("acknowledged", "closed"):

@@ -64,12 +64,18 @@ def _adult_audience(config: SchoolConfig, about: str, kind: str, route: str, exc
     return "headteacher"
 
 
-def route(config: SchoolConfig, about: str, subject: str = "", kind: str = "", adult_route: str = "") -> Route:
-    """Returns where a concern with this answer to "who is it about?" goes, and who must never hear of it."""
-    excluded = set(subject_emails(config, about, subject))
+def route(config: SchoolConfig, about: str, subject: str = "", kind: str = "", adult_route: str = "",
+          excluded_before: str = "") -> Route:
+    """Returns where a concern with this answer to "who is it about?" goes, and who must never hear of it.
+
+    `excluded_before` is the concern's stored exclusions: someone it was once said to be about stays out of it
+    even when the answer is changed (the record then goes to the next in line, and never to a channel they are in).
+    """
+    excluded = set(subject_emails(config, about, subject)) | parse_excluded(excluded_before)
     if about not in ADULT_ABOUT:
         team = tuple(e for e in holders_of(config, "dsl_team") if e not in excluded)
-        return Route("dsl_team", True, team, team, tuple(sorted(excluded)))
+        in_channel = not excluded & config.dsl_emails()  # the channel holds the whole team
+        return Route("dsl_team", in_channel, team, team, tuple(sorted(excluded)))
     audience = _adult_audience(config, about, kind, adult_route, excluded)
     holders = tuple(e for e in holders_of(config, audience) if e not in excluded)
     direct = list(holders)

@@ -440,6 +440,8 @@ class ConversationMachine(RuleBasedStateMachine):
             STATS["routed sends"] += 1
             assert where not in row.excluded.split(","), f"{row.reference} was sent to the person it is about"
             assert row.audience == "dsl_team" or where != "dsl", f"{row.reference}, about an adult, reached the channel"
+            in_team = set(row.excluded.split(",")) & self.h.app.config.dsl_emails()
+            assert not (in_team and where == "dsl"), f"{row.reference} reached a channel the person it is about is in"
 
     def check_privacy(self, actor: Actor, inbound: Inbound, replies: list[Reply], outbox: tuple[str, ...]) -> None:
         """Nobody sees what someone else told, but a DSL member viewing details; alerts carry none of it."""

@@ -18,6 +18,7 @@ from tests.helpers import (
     FrozenClock,
     make_settings,
     start,
+    tell_from_account,
     tell_up_to_review,
     up_to_account,
 )
@@ -598,3 +599,44 @@ async def test_session_from_an_older_version_is_recovered(app: App) -> None:
         session.add(row)
     await convo.say("who should I tell?")
     assert "DSL on duty today" in dict(convo.replies[0].facts)
+
+
+async def test_someone_once_named_as_the_subject_stays_out_when_the_answer_changes(app: App) -> None:
+    convo = await start(app)
+    await convo.tap("yes")
+    await convo.tap("head")  # urgent, about the headteacher: stored now, the chair alerted, the head excluded
+    await convo.tap("allegation")
+    await convo.say("Shouted at a pupil and grabbed his arm")
+    await convo.tap("done")
+    await convo.say("yesterday after school")
+    await convo.say("Sports hall")
+    await convo.say("Two pupils")
+    await convo.tap("edit:about")
+    await convo.tap("adult")  # changed to another adult: the head stays out; the chair holds it
+    await convo.tap("allegation")
+    await convo.tap("head")
+    await convo.say("Sam Placeholder, supply teacher")
+    await convo.say("Shouted at a pupil")
+    await convo.tap("done")
+    await convo.say("yesterday after school")
+    await convo.say("Sports hall")
+    await convo.say("Two pupils")
+    await convo.tap("submit")
+    [concern] = await rows(app, Concern)
+    assert HEAD_EMAIL in concern.excluded and concern.audience == "chair_of_governors"
+    assert all(where != HEAD_EMAIL for _, where in await outbox_to(app))
+    assert await outbox_to(app) == [("dsl_direct", CHAIR_EMAIL), ("dsl_direct", CHAIR_EMAIL)]
+
+
+async def test_a_concern_once_about_a_dsl_member_never_reaches_the_channel(app: App) -> None:
+    convo = await start(app)
+    await convo.tap("yes")
+    await convo.tap("dsl_member:1")  # urgent, about Sam: Alex and the head are told
+    await convo.say("start again")
+    await convo.tap("yes")
+    await convo.tap("child")  # now said to be about a child: Sam stays out, so not the channel either
+    await tell_from_account(convo)
+    await convo.tap("submit")
+    sent = await outbox_to(app)
+    assert ("dsl_alert", "dsl") not in sent and all(where != DEPUTY_EMAIL for _, where in sent)
+    assert ("dsl_direct", DSL_EMAIL) in sent
