@@ -26,6 +26,10 @@ from storage.clock import utcnow as utcnow  # re-exported: storage and bot stamp
 from storage.crypto import Cipher
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Every SQLite connection's settings (WAL: readers never block the writer; NORMAL: a commit is durable
+# against a crash of the process, and against power loss once the next checkpoint has run).
+SQLITE_PRAGMAS = ("journal_mode=WAL", f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}", "foreign_keys=ON",
+                  "synchronous=NORMAL")
 READ_ONLY = "prevent_read_only"  # execution option: a transaction that only reads (SQLite: no write lock)
 OUTBOX_WRITTEN = "prevent_outbox_written"  # session.info flag: this transaction queued outbox rows
 AFTER_COMMIT = "prevent_after_commit"  # session.info list: callables to run once this transaction commits
@@ -66,10 +70,8 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
