@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import Dialect, bindparam, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,6 +34,26 @@ async def accept(session: AsyncSession, school_id: int, platform: str,
     return new
 
 
+_TABLE = InboundEvent.__table__  # type: ignore[attr-defined]
+_ACCEPT_HERE = ("INSERT INTO inbound_event (school_id, platform, event_id, conversation_key, payload_enc, status, "
+                "attempts, next_attempt_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (platform, event_id) DO NOTHING RETURNING event_id")
+
+
+def accept_here(connection: sqlite3.Connection, dialect: Dialect, school_id: int, platform: str,
+                events: Sequence[tuple[str, str, str]]) -> set[str]:
+    """As `accept`, on a plain SQLite connection inside its transaction (`Database.write_inline`)."""
+    column_type = _TABLE.c.received_at.type.dialect_impl(dialect)
+    stamp = column_type.bind_processor(dialect)(utcnow())  # the text SQLAlchemy itself stores
+    new = set()
+    for event_id, key, sealed in events:
+        row = connection.execute(_ACCEPT_HERE, (school_id, platform, event_id, key, sealed, "pending", 0,
+                                                stamp, stamp)).fetchone()
+        if row is not None:
+            new.add(row[0])
+    return new
+
+
 # Conversations with an event waiting for a retry: their later events wait too, so a person's messages
 # always run in the order they were sent. (Uncorrelated, so it is worked out once per query.)
 _RETRYING = (select(col(InboundEvent.conversation_key))
@@ -53,7 +74,6 @@ async def due(session: AsyncSession, platform: str, now: datetime, limit: int = 
     return (await session.exec(_DUE, params={"w_platform": platform, "w_now": now, "w_limit": limit})).all()
 
 
-_TABLE = InboundEvent.__table__  # type: ignore[attr-defined]
 _DONE = update(_TABLE).where(_TABLE.c.id == bindparam("w_id")).values(status="done", payload_enc="")  # every turn
 
 

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.leases import Lease
 from storage import inbox
-from storage.db import AFTER_COMMIT, Database, utcnow
+from storage.db import AFTER_COMMIT, Database, InlineUnavailable, utcnow
 from storage.models import InboundEvent
 
 log = logging.getLogger(__name__)
@@ -30,11 +30,47 @@ Process = Callable[[dict[str, str]], Awaitable[None]]
 MAX_ATTEMPTS = 8
 
 
-class Doorbell:
-    """Wakes the inbox worker when an event arrives."""
+# Acknowledgements first: while platform requests are waiting for their answer (Slack waits at most 3 s
+# for each, then retries), and for QUIET_SECONDS after the last, a turn waits to start, for up to
+# TURN_HOLD_SECONDS. One person's message is answered in well under a millisecond, so this costs a reply
+# almost nothing, while in a burst the requests are answered first and the turns run in the gaps.
+QUIET_SECONDS = 0.002
+TURN_HOLD_SECONDS = 1.0
 
-    def __init__(self) -> None:
+
+class Doorbell:
+    """Wakes the inbox worker when an event arrives, and tells it when requests are being answered."""
+
+    def __init__(self, quiet: float = QUIET_SECONDS) -> None:
         self._event = asyncio.Event()
+        self._calm = asyncio.Event()
+        self._calm.set()
+        self.quiet, self.arriving = quiet, 0
+        self._settling: asyncio.TimerHandle | None = None
+
+    @contextlib.contextmanager
+    def arrival(self) -> Iterator[None]:
+        """Counts a platform request, from its arrival until it is answered, while the block runs."""
+        self.arriving += 1
+        self._calm.clear()
+        try:
+            yield
+        finally:
+            self.arriving -= 1
+            if not self.arriving:
+                if self._settling is not None:
+                    self._settling.cancel()
+                self._settling = asyncio.get_running_loop().call_later(self.quiet, self._settle)
+
+    def _settle(self) -> None:
+        if not self.arriving:
+            self._calm.set()
+
+    async def calm(self, at_most: float = TURN_HOLD_SECONDS) -> None:
+        """Returns once no request is being answered, or after `at_most` seconds (a turn is held, never starved)."""
+        if not self._calm.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._calm.wait(), at_most)
 
     def ring(self) -> None:
         """Says there is work."""
@@ -71,15 +107,17 @@ class DbInbox:
             self._committer = asyncio.create_task(self._commit_all())
         return await done
 
+    def arrival(self) -> contextlib.AbstractContextManager[None]:
+        """Counts a platform request from its arrival to its answer (turns wait while a burst is on)."""
+        return self.doorbell.arrival()
+
     async def _commit_all(self) -> None:
         """Commits waiting events in batches until none is left."""
         await asyncio.sleep(0)  # let events that arrived together join this batch
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                async with self.db.transaction() as session:
-                    new = await inbox.accept(session, self.school_id, self.platform,
-                                             [(event_id, key, sealed) for event_id, key, sealed, _ in batch])
+                new = await self._store([(event_id, key, sealed) for event_id, key, sealed, _ in batch])
                 results = [_first_time(event_id, new) for event_id, *_ in batch]
             except Exception as exc:
                 for *_, done in batch:
@@ -91,6 +129,17 @@ class DbInbox:
                     done.set_result(accepted)
             if any(results):
                 self.doorbell.ring()
+
+
+    async def _store(self, events: list[tuple[str, str, str]]) -> set[str]:
+        """Commits a batch in one transaction; returns the event ids that were new."""
+        if self.db.writes_inline:
+            dialect = self.db.engine.dialect
+            with contextlib.suppress(InlineUnavailable):  # another process is writing: the usual way, then
+                return await self.db.write_inline(
+                    lambda connection: inbox.accept_here(connection, dialect, self.school_id, self.platform, events))
+        async with self.db.transaction() as session:
+            return await inbox.accept(session, self.school_id, self.platform, events)
 
 
 def _first_time(event_id: str, new: set[str]) -> bool:
@@ -194,6 +243,7 @@ class InboxWorker:
         try:
             while self._queued.get(key) and self._may_work():
                 row = self._queued[key][0]
+                await self.doorbell.calm()
                 ok = await self._one(row)
                 self._forget(self._queued[key].pop(0))
                 if not ok:  # the rest wait behind the retry (read again once it has run)

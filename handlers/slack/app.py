@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -65,6 +66,7 @@ class SlackEndpoint:
                              request_verification_enabled=not options.socket_mode)
         self.talk = Conversations(engine, self.api, words, later)
         self.listeners = Listeners(self.talk, self.api, ledger, homes, words, inbox)
+        self._arrival = inbox.arrival if inbox is not None else contextlib.nullcontext
         self.listeners.register(self.bolt)
         self._socket: AsyncSocketModeHandler | None = None
 
@@ -98,6 +100,11 @@ class SlackEndpoint:
 
         Bolt parses a body before it checks the signature, so an unreadable one would be a 500 and a traceback.
         """
+        with self._arrival():
+            return await self._answer(request)
+
+    async def _answer(self, request: web.Request) -> web.Response:
+        """The checks and Bolt's dispatch, for `handle`."""
         raw = await request.read()
         if not self.signatures.valid(raw, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)

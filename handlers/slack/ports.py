@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,6 +51,10 @@ class Inbox(Protocol):
 
     async def accept(self, event_id: str, conversation_key: str, payload: dict[str, str]) -> bool:
         """Stores the event; returns False if it was accepted before (Slack's repeat)."""
+        ...
+
+    def arrival(self) -> AbstractContextManager[None]:
+        """Counts a request from its arrival to its answer (the turns give way to a burst of them)."""
         ...
 
 

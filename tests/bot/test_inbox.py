@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import sqlite3
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,7 +12,7 @@ from sqlmodel import select
 
 from bot.app import App, build
 from bot.config import demo_text, parse
-from bot.delivery.inbox import MAX_ATTEMPTS, DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import MAX_ATTEMPTS, TURN_HOLD_SECONDS, DbInbox, Doorbell, InboxWorker
 from dialogs.messages import UserRef
 from dialogs.ports import SavedSession
 from storage.models import InboundEvent
@@ -202,3 +205,56 @@ async def test_a_turn_and_its_event_done_commit_together(app: App, caplog: pytes
     # … and a turn whose save did not commit is not done: it is retried.
     assert statuses["Ev2"] == ("pending", 1)
     assert saved == ["k1"]
+
+
+async def test_a_sqlite_inbox_commits_on_the_loop_and_gives_way_to_another_process(
+        app: App, sqlite_url: str) -> None:
+    """Stored on the event loop's own connection; while another process writes, the usual way, with the same rows."""
+    inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
+    assert app.db.writes_inline
+    assert await inbox.accept("EvHere", "slack:T:D1", {"text": "first"})
+    other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process (a CLI command, say) holds SQLite's write lock
+    waiting = asyncio.create_task(inbox.accept("EvAway", "slack:T:D1", {"text": "second"}))
+    await asyncio.sleep(0.2)
+    assert not waiting.done()  # it waits for the lock off the loop, rather than failing or blocking the loop
+    other.execute("COMMIT")
+    assert await waiting
+    raw = other.execute("SELECT event_id, status, attempts, received_at, next_attempt_at FROM inbound_event "
+                        "ORDER BY id").fetchall()
+    other.close()
+    assert [row[:3] for row in raw] == [("EvHere", "pending", 0), ("EvAway", "pending", 0)]
+    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}")  # as SQLAlchemy writes a DATETIME on SQLite
+    assert all(stamp.fullmatch(value) for row in raw for value in row[3:])
+    assert not await inbox.accept("EvHere", "slack:T:D1", {"text": "first"})  # a repeat, stored once
+    seen: list[str] = []
+
+    async def process(payload: dict[str, str]) -> None:
+        seen.append(payload["text"])
+
+    assert await InboxWorker(app.db, "slack", process, Doorbell()).run_once() == 2
+    assert seen == ["first", "second"]
+
+
+async def test_turns_wait_while_a_burst_of_requests_is_being_answered(app: App) -> None:
+    """A turn starts once no request is waiting for its answer, or after the hold: never starved."""
+    doorbell = Doorbell()
+    inbox = DbInbox(app.db, app.school_id, "slack", doorbell)
+    await inbox.accept("Ev1", "slack:T:D1", {"text": "first"})
+    started: list[float] = []
+
+    async def process(payload: dict[str, str]) -> None:
+        started.append(asyncio.get_running_loop().time())
+
+    with inbox.arrival():  # a request is being answered
+        worker = asyncio.create_task(InboxWorker(app.db, "slack", process, doorbell).run_once())
+        await asyncio.sleep(0.3)
+        assert started == []
+        answered = asyncio.get_running_loop().time()
+    assert await worker == 1
+    assert started[0] >= answered
+    with inbox.arrival():  # a request that never ends does not stop the turns for good
+        await inbox.accept("Ev2", "slack:T:D1", {"text": "second"})
+        begun = asyncio.get_running_loop().time()
+        assert await InboxWorker(app.db, "slack", process, doorbell).run_once() == 1
+        assert TURN_HOLD_SECONDS - 0.05 <= started[1] - begun < TURN_HOLD_SECONDS + 2
