@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 8
 # almost nothing, while in a burst the requests are answered first and the turns run in the gaps.
 QUIET_SECONDS = 0.002
 TURN_HOLD_SECONDS = 1.0
+_ANSWERING: ContextVar[bool] = ContextVar("prevent_answering_a_request", default=False)
 
 
 class Doorbell:
@@ -51,16 +52,36 @@ class Doorbell:
     @contextlib.contextmanager
     def arrival(self) -> Iterator[None]:
         """Counts a platform request, from its arrival until it is answered, while the block runs."""
-        self.arriving += 1
-        self._calm.clear()
+        self._arrive()
+        marked = _ANSWERING.set(True)
         try:
             yield
         finally:
-            self.arriving -= 1
-            if not self.arriving:
-                if self._settling is not None:
-                    self._settling.cancel()
-                self._settling = asyncio.get_running_loop().call_later(self.quiet, self._settle)
+            _ANSWERING.reset(marked)
+            self._leave()
+
+    @contextlib.contextmanager
+    def storing(self) -> Iterator[None]:
+        """Uncounts the request in hand while its event waits for the database (which needs no CPU from us)."""
+        if not _ANSWERING.get():
+            yield
+            return
+        self._leave()
+        try:
+            yield
+        finally:
+            self._arrive()
+
+    def _arrive(self) -> None:
+        self.arriving += 1
+        self._calm.clear()
+
+    def _leave(self) -> None:
+        self.arriving -= 1
+        if not self.arriving:
+            if self._settling is not None:
+                self._settling.cancel()
+            self._settling = asyncio.get_running_loop().call_later(self.quiet, self._settle)
 
     def _settle(self) -> None:
         if not self.arriving:
@@ -105,7 +126,8 @@ class DbInbox:
         self._waiting.append((event_id, conversation_key, sealed, done))
         if self._committer is None or self._committer.done():
             self._committer = asyncio.create_task(self._commit_all())
-        return await done
+        with self.doorbell.storing():
+            return await done
 
     def arrival(self) -> contextlib.AbstractContextManager[None]:
         """Counts a platform request from its arrival to its answer (turns wait while a burst is on)."""
