@@ -16,14 +16,6 @@ from bot.services.staff_import import ImportResult, import_staff
 from storage import people
 
 
-def register(cli: typer.Typer) -> None:
-    """Adds `staff import` and `staff list`."""
-    staff_cli = typer.Typer(help="The staff directory.", no_args_is_help=True)
-    cli.add_typer(staff_cli, name="staff")
-    staff_cli.command("import")(staff_import)
-    staff_cli.command("list")(staff_list)
-
-
 def staff_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Staff CSV file.")]) -> None:
     """Import staff from CSV: name, email, role, start_date, dsl, and a date column per course."""
     async def work(app: App) -> ImportResult:

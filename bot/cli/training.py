@@ -14,14 +14,6 @@ from bot.cli.support import with_app
 from bot.jobs.plans import training_statuses
 from bot.jobs.scheduler import school_of
 
-
-def register(cli: typer.Typer) -> None:
-    """Adds `training report`."""
-    training_cli = typer.Typer(help="Training records.", no_args_is_help=True)
-    cli.add_typer(training_cli, name="training")
-    training_cli.command("report")(training_report)
-
-
 REPORT_FIELDS = ["name", "email", "course", "state", "due_on", "last_done", "course_name"]
 
 

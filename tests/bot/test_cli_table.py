@@ -1,0 +1,81 @@
+"""The lazy command table: every entry runs a real function, lists its docstring, and nothing heavy loads early."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from bot.cli.lazy import load
+from bot.cli.table import COMMANDS, Command, Entry, Group
+from bot.jobs.catalogue import SCHEDULE
+from bot.jobs.runner import JOBS, PLANS
+
+HEAVY = {"sqlalchemy", "sqlmodel", "alembic", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "botbuilder",
+         "microsoft_agents"}
+
+
+def commands(table: dict[str, Entry], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Command]]:
+    """Every command in the table with the words that run it."""
+    found: list[tuple[tuple[str, ...], Command]] = []
+    for name, entry in table.items():
+        if isinstance(entry, Group):
+            found += commands(entry.children, (*path, name))
+        else:
+            found.append(((*path, name), entry))
+    return found
+
+
+def test_every_entry_resolves_and_lists_its_docstring() -> None:
+    """Each command's function exists and the table's help is the first line of its docstring (no drift)."""
+    for words, command in commands(COMMANDS):
+        function = getattr(importlib.import_module(command.module), command.function)
+        assert (inspect.getdoc(function) or "").splitlines()[0] == command.help, words
+        assert load(words[-1], command).name == words[-1]
+
+
+def test_every_command_and_group_shows_its_help() -> None:
+    """`--help` at every level answers, and a command's own help shows its options in full."""
+    runner = CliRunner()
+    for words, command in commands(COMMANDS):
+        for prefix in (words[:-1], words):
+            shown = runner.invoke(cli, [*prefix, "--help"], env={"COLUMNS": "200"})
+            assert shown.exit_code == 0, (prefix, shown.output)
+        assert command.help in " ".join(shown.output.replace("│", " ").split())
+    options = runner.invoke(cli, ["concerns", "list", "--help"], env={"COLUMNS": "200"}).output
+    assert "--json" in options and "Print JSON." in options
+
+
+def test_a_mistyped_command_is_refused_with_a_suggestion() -> None:
+    """The table's names still give "Did you mean …?"."""
+    refused = CliRunner().invoke(cli, ["concerns", "lst"], env={"COLUMNS": "200"})
+    assert refused.exit_code == 2 and "Did you mean 'list'?" in refused.output
+
+
+def test_importing_the_command_line_loads_no_heavy_library() -> None:
+    """`import bot.cli` (what every command pays) loads no database, web or platform library."""
+    names = "{" + ", ".join(repr(h) for h in sorted(HEAVY)) + "}"
+    found = subprocess.run([sys.executable, "-c", "import bot.cli, sys; print(sorted(m for m in sys.modules "
+                            f"if m.split('.')[0] in {names}))"], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+
+
+def test_jobs_list_loads_no_heavy_library_and_prints_every_job() -> None:
+    """`jobs list` prints the catalogue without loading the database or the scheduler."""
+    script = ("import sys; from typer.testing import CliRunner; from bot.cli import cli; "
+              "out = CliRunner().invoke(cli, ['jobs', 'list']).output; "
+              f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sorted(HEAVY)!r})); print(out)")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded, *printed = found.stdout.splitlines()
+    assert loaded == "[]"
+    assert [line.split()[0] for line in printed if line] == [*JOBS, "outbox-sender"]
+
+
+def test_the_catalogue_and_the_plans_name_the_same_jobs() -> None:
+    """Every job in the catalogue has a plan and every plan is in the catalogue."""
+    assert list(PLANS) == list(SCHEDULE) == list(JOBS)
+    assert all(JOBS[name].when == when for name, when in SCHEDULE.items())
