@@ -1,7 +1,7 @@
 """Every `prevent-bot` command by name: the module and function that run it, and its one-line help.
 
 Declared here rather than collected from the modules, so that listing the commands (or running one)
-imports only the module of the one command run. tests/bot/test_cli_table.py checks each entry against
+imports only the module of the one command run. tests/bot/test_cli_start.py checks each entry against
 its function, so the table cannot drift from the code.
 """
 

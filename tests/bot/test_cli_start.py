@@ -1,4 +1,4 @@
-"""The lazy command table: every entry runs a real function, lists its docstring, and nothing heavy loads early."""
+"""Start-up: the lazy command table resolves and lists true help, nothing heavy loads early, a current schema skips Alembic."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import importlib
 import inspect
 import subprocess
 import sys
+from pathlib import Path
 
+from alembic import command as alembic
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
 from bot.cli import cli
@@ -14,6 +18,16 @@ from bot.cli.lazy import load
 from bot.cli.table import COMMANDS, Command, Entry, Group
 from bot.jobs.catalogue import SCHEDULE
 from bot.jobs.runner import JOBS, PLANS
+from storage.crypto import Cipher, new_key
+from storage.db import (
+    HEAD_REVISION,
+    Database,
+    alembic_config,
+    make_engine,
+    missing_migrations,
+    schema_is_current,
+    upgrade,
+)
 
 HEAVY = {"sqlalchemy", "sqlmodel", "alembic", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "botbuilder",
          "microsoft_agents"}
@@ -79,3 +93,43 @@ def test_the_catalogue_and_the_plans_name_the_same_jobs() -> None:
     """Every job in the catalogue has a plan and every plan is in the catalogue."""
     assert list(PLANS) == list(SCHEDULE) == list(JOBS)
     assert all(JOBS[name].when == when for name, when in SCHEDULE.items())
+
+
+def test_the_head_revision_constant_is_alembics_head() -> None:
+    """storage.db.HEAD_REVISION, which lets a current database skip Alembic, is the migrations' real head."""
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD_REVISION]
+
+
+UPGRADE = ("import asyncio, sys; from storage.db import make_engine, upgrade; "
+           "asyncio.run(upgrade(make_engine(sys.argv[1]))); print('alembic' in sys.modules)")
+
+
+def test_a_current_database_is_not_upgraded_through_alembic(tmp_path: Path) -> None:
+    """A new database is migrated with Alembic; once at the head revision, start-up does not load Alembic."""
+    url = f"sqlite:///{tmp_path / 'prevent.db'}"
+    runs = [subprocess.run([sys.executable, "-c", UPGRADE, url], capture_output=True, text=True, check=True).stdout
+            for _ in range(2)]
+    assert runs == ["True\n", "False\n"]
+
+
+def _downgrade_to_0003(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    alembic.downgrade(config, "0003")
+
+
+async def test_a_database_behind_the_code_counts_what_is_missing_and_is_upgraded(tmp_path: Path) -> None:
+    """Below the head revision the fast path steps aside: doctor counts what is missing, start-up applies it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'prevent.db'}")
+    db = Database(engine, Cipher.from_keys(new_key()))
+    try:
+        await upgrade(engine)
+        assert await schema_is_current(engine) and await missing_migrations(db) == 0
+        async with engine.begin() as connection:
+            await connection.run_sync(_downgrade_to_0003)
+        assert not await schema_is_current(engine)
+        assert await missing_migrations(db) == int(HEAD_REVISION) - 3
+        await upgrade(engine)
+        assert await schema_is_current(engine) and await missing_migrations(db) == 0
+    finally:
+        await db.close()
