@@ -1,4 +1,4 @@
-"""Start-up: the lazy command table resolves and lists true help, nothing heavy loads early, a current schema skips Alembic."""
+"""Start-up: the command table resolves with true help, nothing heavy loads early, a current schema skips Alembic."""
 
 from __future__ import annotations
 
