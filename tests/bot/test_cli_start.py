@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,16 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from typer.testing import CliRunner
 
+from bot.app import build_for_checks
+from bot.checks import platforms_to_check
 from bot.cli import cli
 from bot.cli.lazy import load
 from bot.cli.table import COMMANDS, Command, Entry, Group
+from bot.config import demo_text, parse
+from bot.delivery.registry import configured_platforms
 from bot.jobs.catalogue import SCHEDULE
 from bot.jobs.runner import JOBS, PLANS
+from bot.settings import Settings
 from storage.crypto import Cipher, new_key
 from storage.db import (
     HEAD_REVISION,
@@ -133,3 +139,35 @@ async def test_a_database_behind_the_code_counts_what_is_missing_and_is_upgraded
         assert await schema_is_current(engine) and await missing_migrations(db) == 0
     finally:
         await db.close()
+
+
+async def test_doctor_checks_the_platforms_the_registry_configures() -> None:
+    """For every mix of platform settings, doctor's lazily imported platforms are the registry's, in order."""
+    for platform, token, app_id in itertools.product(("console", "slack", "teams"), ("", "xoxb-1"), ("", "id-1")):
+        config = parse(demo_text().replace('platform = "console"', f'platform = "{platform}"'), "school.toml")
+        settings = Settings(DATABASE_URL="sqlite://", PREVENT_DATA_KEY=new_key(), SLACK_BOT_TOKEN=token,
+                            MicrosoftAppId=app_id)
+        app = await build_for_checks(settings, config)
+        try:
+            expected = [p.name for p in configured_platforms(app)]
+            assert [p.name for p in platforms_to_check(app)] == expected, (platform, token, app_id)
+        finally:
+            await app.close()
+
+
+DOCTOR = ("import asyncio, sys; from bot.checks import examine; from bot.settings import Settings; "
+          "asyncio.run(examine(Settings())); "
+          "print(sorted({m.split('.')[0] for m in sys.modules} & {'slack_sdk', 'slack_bolt', 'botbuilder'}))")
+
+
+def test_doctor_loads_only_the_sdk_of_the_platform_set_up(tmp_path: Path) -> None:
+    """A console school's doctor loads no platform SDK; a Slack school's loads Slack's and not Teams'."""
+    loaded = []
+    for platform in ("console", "slack"):
+        school = tmp_path / f"{platform}.toml"
+        school.write_text(demo_text().replace('platform = "console"', f'platform = "{platform}"'), encoding="utf-8")
+        env = {"PATH": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": new_key(),
+               "PREVENT_CONFIG": str(school), "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+        loaded.append(subprocess.run([sys.executable, "-c", DOCTOR], capture_output=True, text=True, check=True,
+                                     env=env, cwd=tmp_path).stdout.strip())
+    assert loaded == ["[]", "['slack_bolt', 'slack_sdk']"]
