@@ -59,8 +59,8 @@ COMMANDS: dict[str, Entry] = {
                          "Teams admin centre)."),
     }),
     "staff": Group("The staff directory.", {
-        "import": Command("bot.cli.staff", "staff_import", "Import staff from CSV: name, email, role, start_date, "
-                          "dsl, and a date column per course."),
+        "import": Command("bot.cli.staff_import", "staff_import", "Import staff from CSV: name, email, role, "
+                          "start_date, dsl, and a date column per course."),
         "list": Command("bot.cli.staff", "staff_list", "List staff: name, email, role, start date, DSL team."),
     }),
     "training": Group("Training records.", {

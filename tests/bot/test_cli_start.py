@@ -171,3 +171,21 @@ def test_doctor_loads_only_the_sdk_of_the_platform_set_up(tmp_path: Path) -> Non
         loaded.append(subprocess.run([sys.executable, "-c", DOCTOR], capture_output=True, text=True, check=True,
                                      env=env, cwd=tmp_path).stdout.strip())
     assert loaded == ["[]", "['slack_bolt', 'slack_sdk']"]
+
+
+NOT_FOR_DATA_COMMANDS = {"alembic", "rich.progress", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "botbuilder"}
+COMMAND_LOADS = ("import sys; from typer.testing import CliRunner; from bot.cli import cli; "
+                 "result = CliRunner().invoke(cli, sys.argv[1:]); assert result.exit_code == 0, result.output; "
+                 f"print(sorted(m for m in sys.modules if m in {sorted(NOT_FOR_DATA_COMMANDS)!r} "
+                 "or m.split('.')[0] in {'slack_sdk', 'slack_bolt', 'botbuilder', 'apscheduler'}))")
+
+
+def test_the_data_commands_load_neither_alembic_nor_the_platforms(tmp_path: Path) -> None:
+    """On a current database, `concerns list` and `staff list` load no Alembic, progress bar, web or chat SDK."""
+    env = {"PATH": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": new_key()}
+    subprocess.run([sys.executable, "-c", COMMAND_LOADS, "db", "upgrade"], env=env, cwd=tmp_path, check=True,
+                   capture_output=True)
+    for command in (["concerns", "list"], ["staff", "list"]):
+        found = subprocess.run([sys.executable, "-c", COMMAND_LOADS, *command], env=env, cwd=tmp_path, check=True,
+                               capture_output=True, text=True)
+        assert found.stdout.strip() == "[]", command
