@@ -18,11 +18,13 @@ from bot.app import build_for_checks
 from bot.checks import platforms_to_check
 from bot.cli import cli
 from bot.cli.lazy import load
+from bot.cli.support import planning
 from bot.cli.table import COMMANDS, Command, Entry, Group
 from bot.config import demo_text, parse
 from bot.delivery.registry import configured_platforms
 from bot.jobs.catalogue import SCHEDULE
 from bot.jobs.runner import JOBS, PLANS
+from bot.jobs.scheduler import school_of
 from bot.settings import Settings
 from storage.crypto import Cipher, new_key
 from storage.db import (
@@ -151,6 +153,7 @@ async def test_doctor_checks_the_platforms_the_registry_configures() -> None:
         try:
             expected = [p.name for p in configured_platforms(app)]
             assert [p.name for p in platforms_to_check(app)] == expected, (platform, token, app_id)
+            assert planning(app) == school_of(app)  # the CLI's planning context, without APScheduler
         finally:
             await app.close()
 
@@ -173,19 +176,19 @@ def test_doctor_loads_only_the_sdk_of_the_platform_set_up(tmp_path: Path) -> Non
     assert loaded == ["[]", "['slack_bolt', 'slack_sdk']"]
 
 
-NOT_FOR_DATA_COMMANDS = {"alembic", "rich.progress", "slack_sdk", "slack_bolt", "aiohttp", "apscheduler", "botbuilder"}
+NOT_FOR_DATA_COMMANDS = {"alembic", "rich.progress", "slack_sdk", "slack_bolt", "aiohttp", "botbuilder"}
 COMMAND_LOADS = ("import sys; from typer.testing import CliRunner; from bot.cli import cli; "
                  "result = CliRunner().invoke(cli, sys.argv[1:]); assert result.exit_code == 0, result.output; "
                  f"print(sorted(m for m in sys.modules if m in {sorted(NOT_FOR_DATA_COMMANDS)!r} "
                  "or m.split('.')[0] in {'slack_sdk', 'slack_bolt', 'botbuilder', 'apscheduler'}))")
 
 
-def test_the_data_commands_load_neither_alembic_nor_the_platforms(tmp_path: Path) -> None:
-    """On a current database, `concerns list` and `staff list` load no Alembic, progress bar, web or chat SDK."""
+def test_the_data_commands_load_no_library_they_do_not_use(tmp_path: Path) -> None:
+    """On a current database these load no Alembic, progress bar, scheduler, web or chat SDK."""
     env = {"PATH": "", "DATABASE_URL": f"sqlite:///{tmp_path / 'prevent.db'}", "PREVENT_DATA_KEY": new_key()}
     subprocess.run([sys.executable, "-c", COMMAND_LOADS, "db", "upgrade"], env=env, cwd=tmp_path, check=True,
                    capture_output=True)
-    for command in (["concerns", "list"], ["staff", "list"]):
+    for command in (["concerns", "list"], ["staff", "list"], ["training", "report"]):
         found = subprocess.run([sys.executable, "-c", COMMAND_LOADS, *command], env=env, cwd=tmp_path, check=True,
                                capture_output=True, text=True)
         assert found.stdout.strip() == "[]", command
