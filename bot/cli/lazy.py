@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 from typer._click import Context, HelpFormatter  # typer 0.29 carries its own click
+from typer._click.shell_completion import CompletionItem
 from typer.core import TyperCommand, TyperGroup
 
 from bot.cli.table import COMMANDS, Command, Entry, Group
@@ -57,6 +58,14 @@ class LazyGroup(TyperGroup):
         ctx.meta[LISTING] = True
         try:
             super().format_help(ctx, formatter)
+        finally:
+            del ctx.meta[LISTING]
+
+    def shell_complete(self, ctx: Context, incomplete: str) -> list[CompletionItem]:
+        """Completes a command name from the table, importing no command's module."""
+        ctx.meta[LISTING] = True
+        try:
+            return super().shell_complete(ctx, incomplete)
         finally:
             del ctx.meta[LISTING]
 

@@ -13,7 +13,7 @@ cli = typer.Typer(cls=RootGroup, help="Prevent Duty Assistant: safeguarding and 
                   no_args_is_help=True, pretty_exceptions_enable=False)
 
 
-@cli.callback()
+@cli.callback()  # with a callback typer builds the root as a group (RootGroup) although no command is registered
 def root() -> None:
     """Prevent Duty Assistant: safeguarding and Prevent concerns for schools."""
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import typer
 from alembic import command as alembic
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
@@ -76,6 +77,14 @@ def test_a_mistyped_command_is_refused_with_a_suggestion() -> None:
     """The table's names still give "Did you mean …?"."""
     refused = CliRunner().invoke(cli, ["concerns", "lst"], env={"COLUMNS": "200"})
     assert refused.exit_code == 2 and "Did you mean 'list'?" in refused.output
+
+
+def test_a_command_name_completes_from_the_table() -> None:
+    """Shell completion offers the table's names with their help."""
+    root = typer.main.get_command(cli)
+    context = root.make_context("prevent-bot", [], resilient_parsing=True)
+    [found] = root.shell_complete(context, "con")
+    assert found.value == "concerns" and COMMANDS["concerns"].help.startswith((found.help or "-").removesuffix("..."))
 
 
 def test_importing_the_command_line_loads_no_heavy_library() -> None:
