@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -22,4 +23,10 @@ def main() -> None:
     """Entry point for the console script."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    cli()
+    try:
+        cli()
+    finally:
+        # Shutdown time: the interpreter's last garbage collections would walk every object the modules
+        # made (about 0.13 s after a data command); frozen, they are skipped. Everything that must be
+        # closed (database, files, log handlers) is closed before this, not left to the collector.
+        gc.freeze()

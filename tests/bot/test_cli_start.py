@@ -19,6 +19,7 @@ from bot.app import build_for_checks
 from bot.checks import platforms_to_check
 from bot.cli import cli
 from bot.cli.lazy import load
+from bot.cli.slack import manifest_for
 from bot.cli.support import planning
 from bot.cli.table import COMMANDS, Command, Entry, Group
 from bot.config import demo_text, parse
@@ -201,3 +202,15 @@ def test_the_data_commands_load_no_library_they_do_not_use(tmp_path: Path) -> No
         found = subprocess.run([sys.executable, "-c", COMMAND_LOADS, *command], env=env, cwd=tmp_path, check=True,
                                capture_output=True, text=True)
         assert found.stdout.strip() == "[]", command
+
+
+MAIN = ("import atexit, gc, sys; atexit.register(lambda: print(gc.get_freeze_count() > 0, file=sys.stderr)); "
+        "from bot.cli import main; sys.argv[0] = 'prevent-bot'; main()")
+
+
+def test_the_console_script_writes_everything_and_then_skips_the_last_collections() -> None:
+    """main() freezes what is left before the interpreter's shutdown collections; the output is whole."""
+    done = subprocess.run([sys.executable, "-c", MAIN, "manifest", "slack", "--url", "https://bot.school.example"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout == manifest_for("https://bot.school.example")
+    assert done.stderr.strip() == "True"
