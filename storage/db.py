@@ -10,12 +10,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Executable, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,6 +21,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.clock import utcnow as utcnow  # re-exported: storage and bot stamp rows with it
 from storage.crypto import Cipher
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Every SQLite connection's settings (WAL: readers never block the writer; NORMAL: a commit is durable
@@ -39,6 +38,7 @@ WORK_CHANNEL = "prevent_work"  # the PostgreSQL LISTEN/NOTIFY channel that carri
 _NOTIFY = text("SELECT pg_notify(:channel, :payload)")
 PG_MIGRATION_LOCK = 7_727_274
 PG_STARTUP_LOCK = 7_727_275
+HEAD_REVISION = "0007"  # the newest migration (storage/migrations/versions); a test checks it is Alembic's head
 
 
 _INSERT_NEW: dict[tuple[str, str, tuple[str, ...], str], Executable] = {}
@@ -235,14 +235,28 @@ class Database:
 
 def alembic_config() -> Config:
     """Returns the Alembic configuration pointing at the packaged migrations."""
+    from alembic.config import Config  # start-up time: Alembic loads only when a migration is to run
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
     return config
 
 
-def _upgrade(connection: Connection, config: Config) -> None:
+def applied_revisions(connection: Connection) -> list[str]:
+    """The revisions alembic_version records (none before the first migration), read without loading Alembic."""
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return []
+    return list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+def _upgrade(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_MIGRATION_LOCK})")
+    if applied_revisions(connection) == [HEAD_REVISION]:
+        return  # another instance upgraded it while this one waited for the lock
+    from alembic import command  # start-up time: only an upgrade that is needed loads Alembic
+
+    config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
 
@@ -256,8 +270,12 @@ async def startup_lock(session: AsyncSession) -> None:
 
 def _missing_migrations(connection: Connection) -> int:
     """Counts the migrations not yet applied to this database."""
+    applied = applied_revisions(connection)
+    if applied == [HEAD_REVISION]:
+        return 0
+    from alembic.script import ScriptDirectory  # start-up time: only a database behind the code loads Alembic
+
     scripts = ScriptDirectory.from_config(alembic_config())
-    applied = MigrationContext.configure(connection).get_current_heads()
     return len(list(scripts.iterate_revisions("heads", applied[0] if applied else "base")))
 
 
@@ -267,7 +285,19 @@ async def missing_migrations(db: Database) -> int:
         return await (await session.connection()).run_sync(_missing_migrations)
 
 
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when the newest migration is applied: read in a read-only transaction (SQLite: no write lock)."""
+    async with engine.connect() as connection:
+        await connection.execution_options(**{READ_ONLY: True})
+        return await connection.run_sync(applied_revisions) == [HEAD_REVISION]
+
+
 async def upgrade(engine: AsyncEngine) -> None:
-    """Brings the schema up to the newest migration (safe to run from several instances)."""
+    """Brings the schema up to the newest migration (safe to run from several instances).
+
+    A database already at the newest revision is only read, and Alembic is not loaded at all.
+    """
+    if await schema_is_current(engine):
+        return
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, alembic_config())
+        await connection.run_sync(_upgrade)

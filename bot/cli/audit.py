@@ -12,11 +12,6 @@ from bot.cli.support import fail, reference_or_fail, with_app
 from bot.services.records import audit_log
 
 
-def register(cli: typer.Typer) -> None:
-    """Adds `audit`."""
-    cli.command("audit")(audit)
-
-
 def audit(
     concern: Annotated[str, typer.Option("--concern", help="Only entries about this concern, e.g. C-2026-0001.")]
     = "",

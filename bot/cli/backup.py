@@ -20,11 +20,6 @@ KEY_ADVICE = ("Concern text and pupil names in it are encrypted: they can be rea
               "(or the prevent.db.key file). Keep the key safe, and somewhere other than the backups.")
 
 
-def register(db_cli: typer.Typer) -> None:
-    """Adds `db backup`."""
-    db_cli.command("backup")(db_backup)
-
-
 def db_backup(target: Annotated[Path, typer.Argument(help="New file for the copy (never overwritten).")]) -> None:
     """Copy the SQLite database to a new file (readable by you only), checked; safe while the bot runs."""
     source = sqlite_path(Settings().database_url)

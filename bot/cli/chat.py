@@ -13,11 +13,6 @@ from bot.delivery.console import ConsoleMailbox
 from handlers.console import chat_on_stdio
 
 
-def register(cli: typer.Typer) -> None:
-    """Adds `chat`."""
-    cli.command("chat")(chat)
-
-
 def chat(
     email: Annotated[str, typer.Option("--as", help="Your email address (who you are talking as).")],
     jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON object per line in and out.")] = False,

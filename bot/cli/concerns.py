@@ -13,12 +13,6 @@ from bot.cli.support import fail, reference_or_fail, with_app
 from bot.services.records import chronology_line, concern_lines, list_concerns, shown_concern
 
 
-def register(concerns_cli: typer.Typer) -> None:
-    """Adds `concerns list` and `concerns show` (`concerns export` is bot.cli.export)."""
-    concerns_cli.command("list")(concerns_list)
-    concerns_cli.command("show")(concerns_show)
-
-
 def concerns_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List concerns: reference, status, urgency, category, year group (no narrative)."""
     rows = with_app(list_concerns)

@@ -8,11 +8,6 @@ from bot.app import App
 from bot.cli.support import with_app
 
 
-def register(db_cli: typer.Typer) -> None:
-    """Adds `db upgrade`."""
-    db_cli.command("upgrade")(db_upgrade)
-
-
 def db_upgrade() -> None:
     """Apply database migrations (also done on every start)."""
 

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from bot.checks import Finding, examine
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from bot.checks import Finding
-
-
-def register(cli: typer.Typer) -> None:
-    """Adds `doctor`."""
-    cli.command("doctor")(doctor)
 
 
 def doctor(as_json: Annotated[bool, typer.Option("--json", help="JSON: the checks and the verdict.")] = False) -> None:
     """Check the school file, data key, database and each platform; say what to fix. Creates and changes nothing."""
-    from bot.checks import examine  # here, not at the top: the platform checks load the Slack and Teams SDKs
-
     findings = asyncio.run(examine(Settings()))
     problems = sum(not finding.ok for finding in findings)
     if as_json:

@@ -22,53 +22,49 @@ HEADING = "CONFIDENTIAL: child protection record. Share only with those who have
 FIELDS_SKIPPED_IN_TEXT = {"reference", "chronology"}
 
 
-def register(concerns_cli: typer.Typer) -> None:
-    """Adds `concerns export`."""
-
-    @concerns_cli.command("export")
-    def concerns_export(
-        references: Annotated[list[str] | None, typer.Argument(help="Concern references, e.g. C-2026-0001.")] = None,
-        pupil: Annotated[str, typer.Option("--pupil", help="Every concern naming this pupil (as typed).")] = "",
-        out: Annotated[Path | None, typer.Option("--out", help="Write to a new file (readable by you only).")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
-        reason: Annotated[str, typer.Option("--reason", help="Why, and with whom, it is shared (written into each "
-                                            "concern's chronology).")] = "",
-        referral: Annotated[bool, typer.Option("--prevent-referral", help="A draft Prevent referral (DfE headings) "
-                                               "from these concerns, to check and complete.")] = False,
-        with_notes: Annotated[bool, typer.Option("--with-notes", help="With --prevent-referral: include the DSL's "
-                                                 "internal notes (left out unless asked for).")] = False,
-    ) -> None:
-        """Export whole records (details and chronology) for a school transfer or a referral. Audited."""
-        if not references and not pupil.strip():
-            fail("Name one or more concern references, or --pupil \"Full Name\".")
-        if not reason.strip():
-            fail("Say why and with whom the record is shared, for example --reason \"Transfer to Example Academy "
-                 "(pupil moved school)\". It is recorded with each concern, as information-sharing advice asks.")
-        if out is not None and out.exists():
-            fail(f"{out} already exists; choose a new file name (an export never overwrites).")
-        if with_notes and not referral:
-            fail("--with-notes is for a draft referral: add --prevent-referral (an export always holds the notes).")
-        named = [reference_or_fail(reference) for reference in references or []]
-        actor = f"cli:{getpass.getuser()}"
-        shared = Sharing(actor, " ".join(reason.split()))
-        if referral:
-            document = with_app(lambda app: _referral(app, named, pupil, shared, with_notes))
-            records: list[dict[str, object]] = []
-        else:
-            records, missing, now = with_app(lambda app: _export(app, named, pupil, shared))
-            _found_or_fail(records, missing)
-            document = as_document(records, shared, now) if as_json else as_text(records, shared, now)
-        if pupil.strip() and not referral:  # on stderr, so a piped export stays a clean document
-            typer.secho(f"Found {len(records)} concern(s) by name. Names are matched, not people: before sharing, "
-                        "check each one is about this child (year group, dates, who raised it).",
-                        fg=typer.colors.YELLOW, err=True)
-        if out is None:
-            typer.echo(document)
-            return
-        write_private(out, document)
-        done = f"Exported {len(records)} concern(s)" if records else "Wrote the draft referral"
-        typer.echo(f"{done} to {out}. It holds pupils' names and what they said: send it securely and delete it "
-                   "when it has been received.")
+def concerns_export(
+    references: Annotated[list[str] | None, typer.Argument(help="Concern references, e.g. C-2026-0001.")] = None,
+    pupil: Annotated[str, typer.Option("--pupil", help="Every concern naming this pupil (as typed).")] = "",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to a new file (readable by you only).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why, and with whom, it is shared (written into each "
+                                        "concern's chronology).")] = "",
+    referral: Annotated[bool, typer.Option("--prevent-referral", help="A draft Prevent referral (DfE headings) "
+                                           "from these concerns, to check and complete.")] = False,
+    with_notes: Annotated[bool, typer.Option("--with-notes", help="With --prevent-referral: include the DSL's "
+                                             "internal notes (left out unless asked for).")] = False,
+) -> None:
+    """Export whole records (details and chronology) for a school transfer or a referral. Audited."""
+    if not references and not pupil.strip():
+        fail("Name one or more concern references, or --pupil \"Full Name\".")
+    if not reason.strip():
+        fail("Say why and with whom the record is shared, for example --reason \"Transfer to Example Academy "
+             "(pupil moved school)\". It is recorded with each concern, as information-sharing advice asks.")
+    if out is not None and out.exists():
+        fail(f"{out} already exists; choose a new file name (an export never overwrites).")
+    if with_notes and not referral:
+        fail("--with-notes is for a draft referral: add --prevent-referral (an export always holds the notes).")
+    named = [reference_or_fail(reference) for reference in references or []]
+    actor = f"cli:{getpass.getuser()}"
+    shared = Sharing(actor, " ".join(reason.split()))
+    if referral:
+        document = with_app(lambda app: _referral(app, named, pupil, shared, with_notes))
+        records: list[dict[str, object]] = []
+    else:
+        records, missing, now = with_app(lambda app: _export(app, named, pupil, shared))
+        _found_or_fail(records, missing)
+        document = as_document(records, shared, now) if as_json else as_text(records, shared, now)
+    if pupil.strip() and not referral:  # on stderr, so a piped export stays a clean document
+        typer.secho(f"Found {len(records)} concern(s) by name. Names are matched, not people: before sharing, "
+                    "check each one is about this child (year group, dates, who raised it).",
+                    fg=typer.colors.YELLOW, err=True)
+    if out is None:
+        typer.echo(document)
+        return
+    write_private(out, document)
+    done = f"Exported {len(records)} concern(s)" if records else "Wrote the draft referral"
+    typer.echo(f"{done} to {out}. It holds pupils' names and what they said: send it securely and delete it "
+               "when it has been received.")
 
 
 async def _export(app: App, references: list[str], pupil: str,

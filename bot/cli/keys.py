@@ -15,11 +15,6 @@ from bot.services.keys import RekeyReport, reseal_all
 from storage import concerns as store
 
 
-def register(db_cli: typer.Typer) -> None:
-    """Adds `db rekey`."""
-    db_cli.command("rekey")(db_rekey)
-
-
 def db_rekey(as_json: Annotated[bool, typer.Option("--json", help="JSON instead of text.")] = False) -> None:
     """Re-seal every encrypted value under PREVENT_DATA_KEY after a key rotation (safe while the bot runs)."""
     actor = f"cli:{getpass.getuser()}"

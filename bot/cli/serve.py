@@ -21,11 +21,6 @@ DEMO_REFUSED = (
 )
 
 
-def register(cli: typer.Typer) -> None:
-    """Adds `serve`."""
-    cli.command("serve")(serve)
-
-
 DEMO_HELP = "Start on the built-in demo school (made-up people) anyway, to try it out."
 
 

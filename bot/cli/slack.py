@@ -30,22 +30,18 @@ def manifest_for(url: str, socket_mode: bool = False, source: Path = MANIFEST) -
     return text.replace(PLACEHOLDER, base)
 
 
-def register(cli: typer.Typer, manifest_cli: typer.Typer) -> None:
-    """Adds `prevent-bot manifest slack`."""
-
-    @manifest_cli.command("slack")
-    def slack_manifest(
-        url: Annotated[str, typer.Option("--url", help="The server's public address, e.g. https://bot.school.example")]
-        = "",
-        socket_mode: Annotated[bool, typer.Option("--socket-mode", help="For Socket Mode (no public URL).")] = False,
-    ) -> None:
-        """Print the Slack app manifest with the request URLs filled in (paste it at api.slack.com/apps)."""
-        if not url and not socket_mode:
-            typer.secho("Give --url https://HOST (your server's public address) or --socket-mode.",
-                        fg=typer.colors.RED, err=True)
-            raise typer.Exit(2)
-        try:
-            typer.echo(manifest_for(url, socket_mode), nl=False)
-        except (ManifestError, OSError) as exc:
-            typer.secho(f"Cannot print the Slack manifest: {exc}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from exc
+def slack_manifest(
+    url: Annotated[str, typer.Option("--url", help="The server's public address, e.g. https://bot.school.example")]
+    = "",
+    socket_mode: Annotated[bool, typer.Option("--socket-mode", help="For Socket Mode (no public URL).")] = False,
+) -> None:
+    """Print the Slack app manifest with the request URLs filled in (paste it at api.slack.com/apps)."""
+    if not url and not socket_mode:
+        typer.secho("Give --url https://HOST (your server's public address) or --socket-mode.",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    try:
+        typer.echo(manifest_for(url, socket_mode), nl=False)
+    except (ManifestError, OSError) as exc:
+        typer.secho(f"Cannot print the Slack manifest: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc

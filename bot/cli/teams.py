@@ -84,26 +84,22 @@ def build_package(app_id: str, out: Path, source: Path = MANIFEST_DIR, version: 
     return out
 
 
-def register(cli: typer.Typer, manifest_cli: typer.Typer) -> None:
-    """Adds `prevent-bot manifest teams`."""
-
-    @manifest_cli.command("teams")
-    def teams_manifest(
-        app_id: Annotated[str, typer.Option("--app-id", help="The bot's Microsoft App ID (MicrosoftAppId).")],
-        out: Annotated[Path, typer.Option("--out", help="Where to write the app package.")] = Path("app.zip"),
-        version: Annotated[str, typer.Option("--version", help="App version (semver), e.g. 1.0.1.")] = "",
-        source: Annotated[Path, typer.Option("--from", help="Folder with manifest.json and the icons.")]
-        = MANIFEST_DIR,
-        website: Annotated[str, typer.Option("--website", help="https:// page about the bot at your school.")] = "",
-        privacy: Annotated[str, typer.Option("--privacy-url", help="https:// your school's privacy notice.")] = "",
-        terms: Annotated[str, typer.Option("--terms-url", help="https:// terms of use (e.g. the IT policy).")] = "",
-    ) -> None:
-        """Build the Teams app package (upload it in Teams or the Teams admin centre)."""
-        links = {"websiteUrl": website.strip(), "privacyUrl": privacy.strip(), "termsOfUseUrl": terms.strip()}
-        try:
-            written = build_package(app_id.strip(), out, source, version, links)
-        except (PackageError, OSError, ValueError) as exc:
-            typer.secho(f"Cannot build the Teams app package: {exc}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2) from exc
-        typer.echo(f"Wrote {written} (manifest.json, color.png, outline.png). Upload it as described in "
-                   "docs/teams.md.")
+def teams_manifest(
+    app_id: Annotated[str, typer.Option("--app-id", help="The bot's Microsoft App ID (MicrosoftAppId).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the app package.")] = Path("app.zip"),
+    version: Annotated[str, typer.Option("--version", help="App version (semver), e.g. 1.0.1.")] = "",
+    source: Annotated[Path, typer.Option("--from", help="Folder with manifest.json and the icons.")]
+    = MANIFEST_DIR,
+    website: Annotated[str, typer.Option("--website", help="https:// page about the bot at your school.")] = "",
+    privacy: Annotated[str, typer.Option("--privacy-url", help="https:// your school's privacy notice.")] = "",
+    terms: Annotated[str, typer.Option("--terms-url", help="https:// terms of use (e.g. the IT policy).")] = "",
+) -> None:
+    """Build the Teams app package (upload it in Teams or the Teams admin centre)."""
+    links = {"websiteUrl": website.strip(), "privacyUrl": privacy.strip(), "termsOfUseUrl": terms.strip()}
+    try:
+        written = build_package(app_id.strip(), out, source, version, links)
+    except (PackageError, OSError, ValueError) as exc:
+        typer.secho(f"Cannot build the Teams app package: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"Wrote {written} (manifest.json, color.png, outline.png). Upload it as described in "
+               "docs/teams.md.")

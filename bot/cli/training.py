@@ -10,17 +10,8 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.support import with_app
+from bot.cli.support import planning, with_app
 from bot.jobs.plans import training_statuses
-from bot.jobs.scheduler import school_of
-
-
-def register(cli: typer.Typer) -> None:
-    """Adds `training report`."""
-    training_cli = typer.Typer(help="Training records.", no_args_is_help=True)
-    cli.add_typer(training_cli, name="training")
-    training_cli.command("report")(training_report)
-
 
 REPORT_FIELDS = ["name", "email", "course", "state", "due_on", "last_done", "course_name"]
 
@@ -30,7 +21,7 @@ def training_report(as_json: Annotated[bool, typer.Option("--json")] = False,
     """Training status of everyone on every course: current, due or overdue."""
     async def work(app: App) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
-        for person, statuses in await training_statuses(school_of(app), app.clock().date()):
+        for person, statuses in await training_statuses(planning(app), app.clock().date()):
             for s in statuses:
                 rows.append({"name": person.name, "email": person.email, "course": s.course, "state": s.state,
                              "due_on": s.due_on.isoformat() if s.due_on else None,

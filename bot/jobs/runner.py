@@ -10,6 +10,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.jobs.catalogue import SCHEDULE
 from bot.jobs.plans import (
     Plan,
     Planned,
@@ -38,20 +39,15 @@ class Job:
     plan: Callable[[School, datetime], Awaitable[Plan]]
 
 
-JOBS = {job.name: job for job in (
-    Job("training-nudge", "weekly at nudge_time (default 08:30) on the first school day from nudge_weekday (Monday)",
-        plan_training_nudge),
-    Job("dsl-digest", "weekly at digest_time (default 08:00) on the first school day from nudge_weekday (Monday)",
-        plan_dsl_digest),
-    Job("policy-review", "daily at policy_time (default 09:00) on school days: 30 days before, then weekly",
-        plan_policy_reviews),
-    Job("escalation", "every 5 minutes, day and night: urgent concerns unacknowledged after escalate_after_minutes "
-        "(default 30) on the clock, at any hour; others after that many minutes of school time", plan_escalations),
-    Job("half-told", "every 10 minutes: concerns left half-told for 2 hours (once)", plan_half_told),
-    Job("half-told-dsl", "every 10 minutes: the DSL team is told of concerns still half-told after 24 hours (once "
-        "each; who started it, never what it says): in school hours, or at any hour for an urgent one",
-        plan_half_told_dsl),
-)}
+PLANS: dict[str, Callable[[School, datetime], Awaitable[Plan]]] = {
+    "training-nudge": plan_training_nudge,
+    "dsl-digest": plan_dsl_digest,
+    "policy-review": plan_policy_reviews,
+    "escalation": plan_escalations,
+    "half-told": plan_half_told,
+    "half-told-dsl": plan_half_told_dsl,
+}
+JOBS = {name: Job(name, when, PLANS[name]) for name, when in SCHEDULE.items()}
 
 
 async def queue(school: School, items: list[Planned]) -> int:
