@@ -61,7 +61,7 @@ class SlackEndpoint:
         secret = options.signing_secret or secrets.token_hex(32)  # unset: nothing can be signed, all get 401
         self._auth: AuthorizeResult | None = None
         self.signatures = Signatures(secret)
-        self.bolt = AsyncApp(signing_secret=secret, client=make_client("", options.api_url),
+        self.bolt = AsyncApp(name="prevent-bot", signing_secret=secret, client=make_client("", options.api_url),
                              authorize=self._authorizer(), process_before_response=True, logger=BOLT_LOG,
                              request_verification_enabled=not options.socket_mode)
         self.talk = Conversations(engine, self.api, words, later)
