@@ -30,10 +30,10 @@ Process = Callable[[dict[str, str]], Awaitable[None]]
 MAX_ATTEMPTS = 8
 
 
-# Acknowledgements first: while platform requests are waiting for their answer (Slack waits at most 3 s
-# for each, then retries), and for QUIET_SECONDS after the last, a turn waits to start, for up to
-# TURN_HOLD_SECONDS. One person's message is answered in well under a millisecond, so this costs a reply
-# almost nothing, while in a burst the requests are answered first and the turns run in the gaps.
+# Acknowledgements first: while platform requests are being answered (Slack waits at most 3 s for each,
+# then retries), and for QUIET_SECONDS after the last, a turn waits to start, for up to TURN_HOLD_SECONDS.
+# A request stops counting while its event waits for the database (waiting, not work). In a burst the
+# requests are answered first and the turns, already stored, run in the gaps (docs/performance.md).
 QUIET_SECONDS = 0.002
 TURN_HOLD_SECONDS = 1.0
 _ANSWERING: ContextVar[bool] = ContextVar("prevent_answering_a_request", default=False)

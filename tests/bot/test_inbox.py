@@ -258,3 +258,17 @@ async def test_turns_wait_while_a_burst_of_requests_is_being_answered(app: App) 
         begun = asyncio.get_running_loop().time()
         assert await InboxWorker(app.db, "slack", process, doorbell).run_once() == 1
         assert TURN_HOLD_SECONDS - 0.05 <= started[1] - begun < TURN_HOLD_SECONDS + 2
+
+
+async def test_a_request_waiting_for_the_database_does_not_hold_the_turns() -> None:
+    """Counted while it needs the CPU, not while its event is on its way to the database."""
+    doorbell = Doorbell(quiet=0)
+    with doorbell.arrival():
+        assert doorbell.arriving == 1
+        with doorbell.storing():
+            assert doorbell.arriving == 0
+            await asyncio.wait_for(doorbell.calm(at_most=5), 1)  # at once, not after the hold
+        assert doorbell.arriving == 1
+    with doorbell.storing():  # outside a request (a job or a test storing an event): nothing to uncount
+        assert doorbell.arriving == 0
+    await asyncio.wait_for(doorbell.calm(at_most=5), 1)
