@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -202,6 +202,16 @@ class Database:
                     connection.execute("ROLLBACK")
                 raise
         return result
+
+    async def on_driver(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """Runs `work` with a pooled connection's own driver connection (asyncpg), outside SQLAlchemy.
+
+        For the hottest write on PostgreSQL (the inbox's group): a single statement, which commits by itself,
+        with none of the BEGIN and COMMIT round trips or SQLAlchemy's statement machinery of `transaction`.
+        """
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            return await work(raw.driver_connection)
 
     def _inline_connection(self) -> sqlite3.Connection:
         """The SQLite connection for `write_inline`, opened on first use with the engine's pragmas."""

@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Dialect, bindparam, delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import ANNOUNCE, insert_new, utcnow
+from storage.db import ANNOUNCE, WORK_CHANNEL, insert_new, utcnow
 from storage.models import InboundEvent
 
 
@@ -52,6 +53,30 @@ def accept_here(connection: sqlite3.Connection, dialect: Dialect, school_id: int
         if row is not None:
             new.add(row[0])
     return new
+
+
+# One statement stores the group, in order, and tells the other instances (pg_notify, once a transaction
+# per channel and payload) if any event was new; it commits by itself.
+_ACCEPT_ON_POSTGRES = """
+WITH new AS (
+    INSERT INTO inbound_event (school_id, platform, event_id, conversation_key, payload_enc, status, attempts,
+                               next_attempt_at, received_at)
+    SELECT $1, $2, e.event_id, e.conversation_key, e.payload_enc, 'pending', 0, $3, $3
+    FROM unnest($4::varchar[], $5::varchar[], $6::varchar[]) WITH ORDINALITY
+         AS e(event_id, conversation_key, payload_enc, n)
+    ORDER BY e.n
+    ON CONFLICT (platform, event_id) DO NOTHING
+    RETURNING event_id)
+SELECT event_id, pg_notify($7, $8) FROM new
+"""
+
+
+async def accept_on_postgres(driver: Any, school_id: int, platform: str,
+                             events: Sequence[tuple[str, str, str]]) -> set[str]:
+    """As `accept`, on an asyncpg connection (`Database.on_driver`), in one statement that commits by itself."""
+    rows = await driver.fetch(_ACCEPT_ON_POSTGRES, school_id, platform, utcnow(), [e[0] for e in events],
+                              [e[1] for e in events], [e[2] for e in events], WORK_CHANNEL, f"inbox:{platform}")
+    return {row["event_id"] for row in rows}
 
 
 # Conversations with an event waiting for a retry: their later events wait too, so a person's messages

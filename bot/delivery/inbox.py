@@ -160,6 +160,9 @@ class DbInbox:
             with contextlib.suppress(InlineUnavailable):  # another process is writing: the usual way, then
                 return await self.db.write_inline(
                     lambda connection: inbox.accept_here(connection, dialect, self.school_id, self.platform, events))
+        if self.db.engine.dialect.name == "postgresql":
+            return await self.db.on_driver(
+                lambda driver: inbox.accept_on_postgres(driver, self.school_id, self.platform, events))
         async with self.db.transaction() as session:
             return await inbox.accept(session, self.school_id, self.platform, events)
 

@@ -272,3 +272,19 @@ async def test_a_request_waiting_for_the_database_does_not_hold_the_turns() -> N
     with doorbell.storing():  # outside a request (a job or a test storing an event): nothing to uncount
         assert doorbell.arriving == 0
     await asyncio.wait_for(doorbell.calm(at_most=5), 1)
+
+
+async def test_events_arriving_together_are_stored_once_each_in_the_order_they_came(any_app: App) -> None:
+    """One group commit (one statement on PostgreSQL): a repeat in the same group is stored once, the order kept."""
+    inbox = DbInbox(any_app.db, any_app.school_id, "slack", Doorbell())
+    told = [inbox.accept(f"Ev{n}", "slack:T:D1", {"text": f"message {n}"}) for n in range(6)]
+    results = await asyncio.gather(*told, inbox.accept("Ev2", "slack:T:D1", {"text": "message 2"}))
+    assert results == [True] * 6 + [False]
+    assert sorted(r.event_id for r in await rows(any_app)) == [f"Ev{n}" for n in range(6)]
+    seen: list[str] = []
+
+    async def process(payload: dict[str, str]) -> None:
+        seen.append(payload["text"])
+
+    assert await InboxWorker(any_app.db, "slack", process, Doorbell()).run_once() == 6
+    assert seen == [f"message {n}" for n in range(6)]
