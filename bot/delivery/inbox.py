@@ -31,9 +31,10 @@ MAX_ATTEMPTS = 8
 
 
 # Acknowledgements first: while platform requests are being answered (Slack waits at most 3 s for each,
-# then retries), and for QUIET_SECONDS after the last, a turn waits to start, for up to TURN_HOLD_SECONDS.
-# A request stops counting while its event waits for the database (waiting, not work). In a burst the
-# requests are answered first and the turns, already stored, run in the gaps (docs/performance.md).
+# then retries), a turn waits to start, for up to TURN_HOLD_SECONDS. A request stops counting while its
+# event waits for the database (waiting, not work). Where the inbox commits on the event loop (SQLite),
+# a burst's requests come in waves, so the turns also wait QUIET_SECONDS after the last; on PostgreSQL
+# that pause only delayed people's replies. Measured both ways: docs/performance.md.
 QUIET_SECONDS = 0.002
 TURN_HOLD_SECONDS = 1.0
 _ANSWERING: ContextVar[bool] = ContextVar("prevent_answering_a_request", default=False)
@@ -102,6 +103,11 @@ class Doorbell:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), seconds)
         self._event.clear()
+
+
+def doorbell_for(db: Database) -> Doorbell:
+    """A doorbell with the quiet period that suits how this database's inbox commits (see QUIET_SECONDS)."""
+    return Doorbell(QUIET_SECONDS if db.writes_inline else 0.0)
 
 
 Waiting = tuple[str, str, str, "asyncio.Future[bool]"]

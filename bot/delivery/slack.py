@@ -12,7 +12,7 @@ from datetime import UTC
 
 from aiohttp import web
 
-from bot.delivery.inbox import DbInbox, Doorbell, InboxWorker
+from bot.delivery.inbox import DbInbox, InboxWorker, doorbell_for
 from bot.delivery.platform_store import DbEventLedger, DbReplyQueue
 from bot.delivery.platforms import DeliveryError, Hosting, OutboundMessage, Platform
 from bot.services.concerns import ConcernService
@@ -117,7 +117,7 @@ class SlackPlatform:
         self.app = app
         self.options = SlackOptions(settings.slack_bot_token.strip(), settings.slack_signing_secret.strip(),
                                     settings.slack_app_token.strip(), settings.slack_api_url.strip())
-        doorbell = Doorbell()
+        doorbell = doorbell_for(app.db)
         self.endpoint = SlackEndpoint(self.options, app.engine, DbEventLedger(app.db, PLATFORM),
                                       SlackHome(app.directory, app.concerns, app.words, app.clock),
                                       DbReplyQueue(app.db, app.school_id, PLATFORM), app.words,
