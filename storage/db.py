@@ -219,7 +219,10 @@ class Database:
             if self._inline_file is None:
                 raise InlineUnavailable("not a SQLite file")
             connection = sqlite3.connect(self._inline_file, isolation_level=None)
-            for pragma in (*SQLITE_PRAGMAS, "busy_timeout=0"):  # the last one wins: never wait on the loop
+            # busy_timeout=0 (the later one wins): never wait for another process on the loop. No checkpoints
+            # here either (copying the log into the database, with an fsync): the pooled connections, on
+            # their driver threads, do them as they commit.
+            for pragma in (*SQLITE_PRAGMAS, "busy_timeout=0", "wal_autocheckpoint=0"):
                 connection.execute(f"PRAGMA {pragma}")
             self._inline = connection
         return self._inline
