@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from typer._click import Context, HelpFormatter  # typer 0.29 carries its own click
-from typer._click.shell_completion import CompletionItem
 from typer.core import TyperCommand, TyperGroup
 
 from bot.cli.table import COMMANDS, Command, Entry, Group
+
+if TYPE_CHECKING:  # annotations only: typer (0.29) carries its own click, under a private name
+    from typer._click import Context, HelpFormatter
+    from typer._click.shell_completion import CompletionItem
 
 LISTING = "prevent_cli_listing"  # Context.meta flag: a help page is listing commands, so no module is imported
 
