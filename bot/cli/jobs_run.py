@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.app import App
-from bot.cli.support import fail, planning, with_app
-from bot.jobs.plans import Plan
+from bot.cli.support import fail, with_app
+from bot.jobs.plans import Plan, school_of
 from bot.jobs.runner import JOBS, run_job
 
 
@@ -27,7 +27,7 @@ def jobs_run(name: Annotated[str, typer.Argument(help="Job name (see `jobs list`
         now = app.clock()
         if at:
             now = datetime.strptime(at, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(app.config.school.timezone))
-        return await run_job(planning(app), name, now, dry_run)
+        return await run_job(school_of(app), name, now, dry_run)
 
     plan, sent = with_app(work)
     if plan.skipped:

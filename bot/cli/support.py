@@ -11,7 +11,6 @@ import typer
 
 from bot.app import App, build
 from bot.config import ConfigError
-from bot.jobs.plans import School
 from bot.settings import Settings
 from storage.crypto import DataKeyError
 
@@ -40,11 +39,6 @@ def with_app(work: Callable[[App], Awaitable[T]]) -> T:
     except (ConfigError, DataKeyError) as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from exc
-
-
-def planning(app: App) -> School:
-    """The school's planning context, as bot.jobs.scheduler.school_of gives it, without loading APScheduler."""
-    return School(app.db, app.config, app.school_id, app.words)
 
 
 def parse_reference(text: str) -> str | None:

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from bot.app import App
-from bot.cli.support import planning, with_app
-from bot.jobs.plans import training_statuses
+from bot.cli.support import with_app
+from bot.jobs.plans import school_of, training_statuses
 
 REPORT_FIELDS = ["name", "email", "course", "state", "due_on", "last_done", "course_name"]
 
@@ -21,7 +21,7 @@ def training_report(as_json: Annotated[bool, typer.Option("--json")] = False,
     """Training status of everyone on every course: current, due or overdue."""
     async def work(app: App) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []
-        for person, statuses in await training_statuses(planning(app), app.clock().date()):
+        for person, statuses in await training_statuses(school_of(app), app.clock().date()):
             for s in statuses:
                 rows.append({"name": person.name, "email": person.email, "course": s.course, "state": s.state,
                              "due_on": s.due_on.isoformat() if s.due_on else None,

@@ -158,7 +158,6 @@ class DbInbox:
             if any(results):
                 self.doorbell.ring()
 
-
     async def _store(self, events: list[tuple[str, str, str]]) -> set[str]:
         """Commits a batch in one transaction; returns the event ids that were new."""
         if self.db.writes_inline:

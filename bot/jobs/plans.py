@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from bot.config import WEEKDAYS, SchoolConfig
 from bot.services import routing
 from bot.services.calendar import escalation_due, in_quiet_hours, in_school_hours, is_school_day, iso_week
+from bot.services.parts import SchoolParts
 from bot.services.training import add_months, applies, course_status
 from dialogs.concern_draft import draft_in
 from dialogs.messages import Choice, Reply
@@ -32,6 +33,11 @@ class School:
     config: SchoolConfig
     school_id: int
     words: Words
+
+
+def school_of(app: SchoolParts) -> School:
+    """Returns the planning context for the app's school."""
+    return School(app.db, app.config, app.school_id, app.words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.jobs.plans import School
+from bot.jobs.plans import school_of
 from bot.jobs.runner import run_job
 from bot.services.parts import SchoolParts
 from storage.clock import Clock
@@ -23,11 +23,6 @@ class Scheduling(SchoolParts, Protocol):
 
     @property
     def clock(self) -> Clock: ...
-
-
-def school_of(app: Scheduling) -> School:
-    """Returns the planning context for the app's school."""
-    return School(app.db, app.config, app.school_id, app.words)
 
 
 def triggers(app: Scheduling) -> dict[str, CronTrigger | IntervalTrigger]:

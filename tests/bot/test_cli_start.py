@@ -20,13 +20,11 @@ from bot.checks import platforms_to_check
 from bot.cli import cli
 from bot.cli.lazy import load
 from bot.cli.slack import manifest_for
-from bot.cli.support import planning
 from bot.cli.table import COMMANDS, Command, Entry, Group
 from bot.config import demo_text, parse
 from bot.delivery.registry import configured_platforms
 from bot.jobs.catalogue import SCHEDULE
 from bot.jobs.runner import JOBS, PLANS
-from bot.jobs.scheduler import school_of
 from bot.settings import Settings
 from storage.crypto import Cipher, new_key
 from storage.db import (
@@ -163,7 +161,6 @@ async def test_doctor_checks_the_platforms_the_registry_configures() -> None:
         try:
             expected = [p.name for p in configured_platforms(app)]
             assert [p.name for p in platforms_to_check(app)] == expected, (platform, token, app_id)
-            assert planning(app) == school_of(app)  # the CLI's planning context, without APScheduler
         finally:
             await app.close()
 

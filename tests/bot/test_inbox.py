@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 import pytest
 from sqlmodel import select
@@ -15,8 +16,11 @@ from bot.config import demo_text, parse
 from bot.delivery.inbox import MAX_ATTEMPTS, TURN_HOLD_SECONDS, DbInbox, Doorbell, InboxWorker
 from dialogs.messages import UserRef
 from dialogs.ports import SavedSession
+from storage.db import InlineUnavailable
 from storage.models import InboundEvent
 from tests.helpers import FrozenClock, make_settings, retry_now
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -212,6 +216,19 @@ async def test_a_sqlite_inbox_commits_on_the_loop_and_gives_way_to_another_proce
     """Stored on the event loop's own connection; while another process writes, the usual way, with the same rows."""
     inbox = DbInbox(app.db, app.school_id, "slack", Doorbell())
     assert app.db.writes_inline
+    outcomes: list[str] = []
+    write_inline = app.db.write_inline
+
+    async def watched(work: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            result = await write_inline(work)
+        except InlineUnavailable:
+            outcomes.append("the usual way")
+            raise
+        outcomes.append("on the loop")
+        return result
+
+    app.db.write_inline = watched  # type: ignore[method-assign]
     assert await inbox.accept("EvHere", "slack:T:D1", {"text": "first"})
     other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another process (a CLI command, say) holds SQLite's write lock
@@ -220,6 +237,7 @@ async def test_a_sqlite_inbox_commits_on_the_loop_and_gives_way_to_another_proce
     assert not waiting.done()  # it waits for the lock off the loop, rather than failing or blocking the loop
     other.execute("COMMIT")
     assert await waiting
+    assert outcomes == ["on the loop", "the usual way"]
     raw = other.execute("SELECT event_id, status, attempts, received_at, next_attempt_at FROM inbound_event "
                         "ORDER BY id").fetchall()
     other.close()

@@ -8,8 +8,7 @@ from datetime import datetime
 import pytest
 
 from bot.app import App
-from bot.jobs.plans import School
-from bot.jobs.scheduler import school_of
+from bot.jobs.plans import School, school_of
 from tests.helpers import LONDON, FrozenClock
 from tests.reminders.harness import make_app
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 from bot.app import App, build
 from bot.config import DEFAULT_COURSES, HOME_OFFICE_TRAINING, parse
-from bot.jobs.plans import Plan
+from bot.jobs.plans import Plan, school_of
 from bot.jobs.runner import run_job
-from bot.jobs.scheduler import school_of
 from bot.services.staff_import import import_staff
 from tests.helpers import LONDON, Conversation, FrozenClock, make_settings
 from tests.reminders.harness import STAFF_CSV, school_config

@@ -10,8 +10,9 @@ import pytest
 from sqlmodel import func, select
 
 from bot.app import App
+from bot.jobs.plans import school_of
 from bot.jobs.runner import run_job
-from bot.jobs.scheduler import school_of, start_scheduler
+from bot.jobs.scheduler import start_scheduler
 from storage.clock import utcnow
 from storage.models import Dispatch, Outbox
 from tests.helpers import LONDON, FrozenClock, two_postgres_instances
